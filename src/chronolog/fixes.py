@@ -1,0 +1,81 @@
+"""Apply fixes: one model for `--fix`, review suggestions and the "Apply fixes" commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from chronolog.model import Applicability, Edit, Finding, Fix, Log
+
+
+class OverlappingEditsError(ValueError):
+    """Two edits touch the same lines; they cannot be applied together."""
+
+
+def _overlaps(first: Edit, second: Edit) -> bool:
+    """True when two edits touch the same lines (two insertions at one point also clash)."""
+    if first.is_insertion and second.is_insertion:
+        return first.start_line == second.start_line
+    if first.is_insertion:
+        return second.start_line < first.start_line <= second.end_line
+    if second.is_insertion:
+        return first.start_line < second.start_line <= first.end_line
+    return first.start_line <= second.end_line and second.start_line <= first.end_line
+
+
+def apply_edits(lines: Sequence[str], edits: Iterable[Edit]) -> list[str]:
+    """Return `lines` with the edits applied. Raises `OverlappingEditsError` on a clash."""
+    ordered = sorted(edits, key=lambda edit: (edit.start_line, edit.end_line))
+    for previous, current in zip(ordered, ordered[1:], strict=False):
+        if _overlaps(previous, current):
+            raise OverlappingEditsError(f"edits {previous} and {current} overlap")
+    result: list[str] = []
+    cursor = 1  # next original line to copy
+    for edit in ordered:
+        result.extend(lines[cursor - 1 : edit.start_line - 1])
+        result.extend(edit.content)
+        cursor = max(cursor, edit.end_line + 1, edit.start_line)
+    result.extend(lines[cursor - 1 :])
+    return result
+
+
+def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
+    """The fixes, in order, that do not clash with an earlier one (ruff's strategy).
+
+    The others are dropped for this pass; the caller re-checks and tries them again.
+    """
+    accepted: list[Fix] = []
+    taken: list[Edit] = []
+    for fix in fixes:
+        if any(_overlaps(edit, other) for edit in fix.edits for other in taken):
+            continue
+        accepted.append(fix)
+        taken.extend(fix.edits)
+    return accepted
+
+
+def fixes_to_apply(findings: Iterable[Finding], *, unsafe: bool = False) -> list[Fix]:
+    """The fixes of `findings` that may be applied, safe ones only unless `unsafe`."""
+    return [
+        finding.fix
+        for finding in sorted(findings, key=lambda f: (f.line, f.rule))
+        if finding.fix is not None
+        and (unsafe or finding.fix.applicability is Applicability.SAFE)
+    ]
+
+
+@dataclass(frozen=True)
+class FixPass:
+    """The text after one round of fixes and the fixes that went into it."""
+
+    text: str
+    applied: tuple[Fix, ...]
+
+
+def apply_fix_pass(log: Log, fixes: Iterable[Fix]) -> FixPass:
+    """Apply the compatible subset of `fixes` to `log` once."""
+    accepted = compatible_fixes(fixes)
+    if not accepted:
+        return FixPass(log.render(), ())
+    lines = apply_edits(log.lines, [edit for fix in accepted for edit in fix.edits])
+    return FixPass(log.render(lines), tuple(accepted))
