@@ -1,0 +1,156 @@
+"""Time `chronolog check` against markdownlint-cli2 on a 7 MB log, and parse growth.
+
+Run from the repository root with the venv active: `python bench/bench_check.py`.
+It prints figures and asserts nothing; pytest never runs it. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+from chronolog.check import check_log
+from chronolog.parse import parse_log
+from chronolog.rule import Context, latest_current_date
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+REFERENCE = ROOT / "tests" / "fixtures" / "logs" / "devx-support-log-2022.md"
+OUT = BENCH / "out"
+MARKDOWNLINT = BENCH / "node_modules" / ".bin" / "markdownlint-cli2"
+MARKDOWNLINT_VERSION = "0.24.1"
+COPIES = 100
+HEADING_YEAR = re.compile(r"\b(\d{4})(?=-\d{2}-\d{2}\b)")
+
+
+def build_big_log(copies: int = COPIES) -> str:
+    """The reference log's preamble once, then its entries `copies` times.
+
+    Copy k (0 at the top) has every year in its H2 headings lowered by k, so the whole
+    file stays newest-first and no date lands in the future.
+    """
+    text = REFERENCE.read_text(encoding="utf-8")
+    log = parse_log(text)
+    lines = text.splitlines(keepends=True)
+    preamble = "".join(lines[: log.preamble_end])
+    entries = lines[log.preamble_end :]
+    heading_lines = {entry.heading.line - log.preamble_end - 1 for entry in log.entries}
+    parts = [preamble]
+    for k in range(copies):
+        for index, line in enumerate(entries):
+            if index in heading_lines:
+                line = HEADING_YEAR.sub(partial(_lower_year, by=k), line)
+            parts.append(line)
+    return "".join(parts)
+
+
+def _lower_year(match: re.Match[str], by: int) -> str:
+    return str(int(match.group(1)) - by)
+
+
+def best_of(runs: int, command: Sequence[str], cwd: Path) -> float:
+    """The fastest wall-clock time of `runs` runs of `command` as a whole process."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        completed = subprocess.run(
+            command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+        )
+        times.append(time.perf_counter() - start)
+        if completed.returncode not in (0, 1):
+            sys.exit(f"{command[0]} failed ({completed.returncode}): {completed.stderr.decode()}")
+    return min(times)
+
+
+def best_in_process(runs: int, function: Callable[[], object]) -> float:
+    """The fastest of `runs` in-process calls of `function`."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def chronolog_command() -> list[str]:
+    """The installed `chronolog` console script next to this Python, as users run it."""
+    script = Path(sys.executable).parent / "chronolog"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("chronolog")
+    if found is None:
+        sys.exit("chronolog is not installed: run `pip install -e '.[dev]'` first")
+    return [found]
+
+
+def ensure_markdownlint() -> bool:
+    """Install markdownlint-cli2 into bench/node_modules if needed; False when npm is missing."""
+    if MARKDOWNLINT.exists():
+        return True
+    npm = shutil.which("npm")
+    if npm is None:
+        print("npm not found: skipping markdownlint-cli2")
+        return False
+    print(f"installing markdownlint-cli2@{MARKDOWNLINT_VERSION} into bench/node_modules ...")
+    subprocess.run(
+        [npm, "install", "--prefix", str(BENCH), f"markdownlint-cli2@{MARKDOWNLINT_VERSION}"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return MARKDOWNLINT.exists()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="runs per chronolog timing")
+    parser.add_argument("--markdownlint-runs", type=int, default=3)
+    parser.add_argument("--skip-markdownlint", action="store_true")
+    args = parser.parse_args(argv)
+
+    OUT.mkdir(exist_ok=True)
+    big_text = build_big_log()
+    big = OUT / "big-log.md"
+    big.write_text(big_text, encoding="utf-8", newline="")
+    reference = OUT / "reference-log.md"
+    reference.write_bytes(REFERENCE.read_bytes())
+    size_mb = len(big_text.encode()) / 1e6
+    print(f"big log: {big.relative_to(ROOT)} ({size_mb:.1f} MB, {big_text.count(chr(10))} lines)")
+
+    chronolog = chronolog_command()
+    reference_time = best_of(args.runs * 2, [*chronolog, "check", reference.name], OUT)
+    print(f"chronolog check, reference log (72 kB): {reference_time:.3f} s (target < 0.4 s)")
+    big_time = best_of(args.runs, [*chronolog, "check", big.name], OUT)
+    print(f"chronolog check, big log:               {big_time:.3f} s")
+
+    if not args.skip_markdownlint and ensure_markdownlint():
+        lint = [str(MARKDOWNLINT), big.name]
+        lint_time = best_of(args.markdownlint_runs, lint, OUT)
+        print(f"markdownlint-cli2 {MARKDOWNLINT_VERSION}, big log:      {lint_time:.3f} s")
+        print(f"ratio: chronolog is {lint_time / big_time:.1f}x faster (target >= 20x)")
+
+    print("in-process growth (best of 3; 4x is the big log):")
+    context = Context(today=latest_current_date(dt.datetime.now(dt.UTC)))
+    for factor in (1, 2, 4):
+        text = build_big_log(COPIES * factor // 4)
+        megabytes = len(text.encode()) / 1e6
+        parse_time = best_in_process(3, lambda text=text: parse_log(text))
+        log = parse_log(text)
+        check_time = best_in_process(3, lambda log=log: check_log(log, context))
+        print(
+            f"  {factor}x {megabytes:5.2f} MB: parse {parse_time:.3f} s "
+            f"({megabytes / parse_time:.1f} MB/s), rules {check_time:.3f} s "
+            f"({megabytes / check_time:.1f} MB/s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
