@@ -1,15 +1,145 @@
-"""`duration-tag`: A duration tag is written `$DURATION=<number><m|h>`."""
+"""`duration-tag`: A duration tag is written `$DURATION=<number><m|h>`.
+
+The reference log tags time spent as `$DURATION=45m`, and also as `@DURATION=3h`,
+`DURATION=10m` and `DURATTION=20m`. Only the canonical spelling can be searched and
+summed reliably, so every variant is rewritten to it.
+"""
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator
 
-from chronolog.model import Finding, Log, Severity
+from chronolog.model import Applicability, Edit, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
+
+# Tolerant on purpose: a `$` or `@` prefix or none, doubled or dropped letters
+# (DURATTION, DURATON), `=` or `:` with spaces, and spelled-out units. The lookarounds
+# keep it off longer words (`TASK_DURATION=`, `5minutes2`). Spaces are `[ \t]`, never
+# `\s`, so a match cannot run across lines of the joined text.
+DURATION_TAG = re.compile(
+    r"(?<![\w$@])(?P<prefix>[$@]?)(?P<word>DU?RR?AA?TT?I?OO?N)"
+    r"(?P<separator>[ \t]*[=:][ \t]*)"
+    r"(?P<number>\d+(?:\.\d+)?)[ \t]*"
+    r"(?P<unit>minutes|minute|mins|min|m|hours|hour|hrs|hr|h)(?![\w])",
+    re.IGNORECASE,
+)
+_BACKTICKS = re.compile(r"`+")
+_UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h"}
+
+
+def canonical_tag(match: re.Match[str]) -> str:
+    """The canonical spelling of a matched duration tag, e.g. `$DURATION=60m`."""
+    unit = _UNITS.get(match["unit"].lower(), "m")
+    return f"$DURATION={match['number']}{unit}"
+
+
+def _is_tag(match: re.Match[str]) -> bool:
+    """False for prose like "Duration: 2 hours": a bare `:` form must be written in capitals."""
+    if match["prefix"] or "=" in match["separator"]:
+        return True
+    return match["word"].isupper()
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
-    yield from ()
+    # One scan of the whole text is far cheaper than one per line on a 7 MB log.
+    text = "\n".join(log.lines)
+    line_starts: list[int] | None = None
+    by_line: dict[int, list[re.Match[str]]] = {}
+    for match in DURATION_TAG.finditer(text):
+        if match.group(0) == canonical_tag(match) or not _is_tag(match):
+            continue
+        if line_starts is None:
+            line_starts = _line_starts(log.lines)
+        line_number = bisect.bisect_right(line_starts, match.start())
+        if line_number in log.code_lines:
+            continue
+        by_line.setdefault(line_number, []).append(match)
+
+    for line_number, matches in by_line.items():
+        assert line_starts is not None
+        offset = line_starts[line_number - 1]
+        line = log.line(line_number)
+        spans = _code_spans(line)
+        tags = [m for m in matches if not _inside(m.start() - offset, spans)]
+        if tags:
+            yield _finding(line_number, line, offset, tags)
+
+
+def _finding(line_number: int, line: str, offset: int, tags: list[re.Match[str]]) -> Finding:
+    """One finding per line whose fix rewrites every tag on it (two fixes could not both apply)."""
+    fixed = line
+    for match in reversed(tags):
+        start, end = match.start() - offset, match.end() - offset
+        fixed = fixed[:start] + canonical_tag(match) + fixed[end:]
+    first = tags[0]
+    message = f"`{first.group(0)}` is not a canonical duration tag; write `{canonical_tag(first)}`"
+    if len(tags) > 1:
+        others = ", ".join(f"`{m.group(0)}` as `{canonical_tag(m)}`" for m in tags[1:])
+        message += f" (and {others})"
+    last = tags[-1]
+    return RULE.finding(
+        line_number,
+        message,
+        fix=Fix(
+            title=f"Write `{canonical_tag(first)}`"
+            if len(tags) == 1
+            else "Write the canonical duration tags",
+            edits=(Edit(line_number, line_number, (fixed,)),),
+            applicability=Applicability.SAFE,
+        ),
+        column=first.start() - offset + 1,
+        end_column=last.end() - offset + 1,
+    )
+
+
+def _line_starts(lines: tuple[str, ...]) -> list[int]:
+    """The offset of each line in the lines joined with `\\n`."""
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    return starts
+
+
+def _code_spans(line: str) -> list[tuple[int, int]]:
+    """The `[start, end)` ranges of inline code spans on one line, as CommonMark pairs backticks.
+
+    A span opens with a run of N backticks and closes at the next run of exactly N; an
+    opener without a closer on this line is literal text, and so is a backtick escaped
+    with a backslash outside a span.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        if _escaped(line, start):
+            start += 1
+        candidates = by_length.get(end - start, [])
+        position = bisect.bisect_right(candidates, index)
+        if start == end or position == len(candidates):
+            index += 1
+            continue
+        closer = candidates[position]
+        spans.append((start, runs[closer][1]))
+        index = closer + 1
+    return spans
+
+
+def _escaped(line: str, position: int) -> bool:
+    """True when an odd number of backslashes precede `position`."""
+    before = position - 1
+    while before >= 0 and line[before] == "\\":
+        before -= 1
+    return (position - 1 - before) % 2 == 1
+
+
+def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
 
 
 RULE = Rule(

@@ -9,7 +9,15 @@ from chronolog.rule import Context, Rule
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
-    yield from ()
+    for entry in log.entries:
+        if entry.first_line is not None:
+            continue
+        heading = log.line(entry.heading.line).strip()
+        yield RULE.finding(
+            entry.heading.line,
+            f"`{heading}` has nothing under it; write the entry or delete the heading",
+            end_line=entry.heading.end_line,
+        )
 
 
 RULE = Rule(

@@ -1,15 +1,117 @@
-"""`participants`: An entry's first line lists everyone involved as `@handles`."""
+"""`participants`: An entry's first line lists everyone involved as `@handles`.
+
+The reference log's preamble says "The first line should be a list of everyone involved
+in the entry", and its entries write that list in several ways: `@a, @b`, `@a / @b`,
+`@a and @b`, `@a @b:`, often followed by prose on the same line.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from chronolog.model import Finding, Log, Severity
+from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
+
+# A GitHub login: letters, digits and single hyphens, not at either end, at most 39 long.
+# The lookahead stops `@DURATION=3h` (a tag, not a person) and over-long or `_` names.
+_HANDLE = r"@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?![A-Za-z0-9_=-])"
+_SEPARATOR = r"(?:[ \t]*[,/&][ \t]*|[ \t]+and[ \t]+|[ \t]+)"
+HANDLES = re.compile(rf"[ \t]*(?P<handles>{_HANDLE}(?:{_SEPARATOR}{_HANDLE})*)")
+_ONE_HANDLE = re.compile(_HANDLE)
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
+
+# Lines that start a list item or block quote: their paragraph starts on the marker line,
+# but prefixing them with a handle would change their structure.
+_CONTAINER_MARKER = re.compile(r"[ \t]{0,3}(?:[-+*]|\d{1,9}[.)]|>)(?:[ \t]|$)")
+# A GitHub table: a row starting with `|`, or any row followed by a delimiter row.
+_TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+
+_EXCERPT_LENGTH = 40
+
+
+def is_github_login(name: str) -> bool:
+    """True when `name` (without `@`) is spelled like a GitHub login."""
+    return _LOGIN.fullmatch(name) is not None
+
+
+def leading_handles(line: str) -> tuple[str, ...]:
+    """The `@handles` a participants line starts with (with `@`), or () if it starts otherwise."""
+    match = HANDLES.match(line)
+    if match is None:
+        return ()
+    return tuple(_ONE_HANDLE.findall(match.group("handles")))
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
-    yield from ()
+    author = context.author.removeprefix("@") if context.author else None
+    if author is not None and not is_github_login(author):
+        author = None
+    for entry in log.entries:
+        line_number = entry.first_line
+        if line_number is None:
+            continue  # nothing to list participants for: that is `empty-entry`'s finding
+        line = log.line(line_number)
+        if line_number not in log.code_lines and leading_handles(line):
+            continue
+        excerpt = _excerpt(line)
+        if author is None:
+            yield RULE.finding(
+                line_number,
+                f"the entry's first line {excerpt} does not list everyone involved; start it "
+                "with their @handles, like `@alice, @bob` (`--author HANDLE` lets chronolog "
+                "add yours)",
+            )
+            continue
+        yield RULE.finding(
+            line_number,
+            f"the entry's first line {excerpt} does not list everyone involved; start it "
+            f"with their @handles, like `@{author}`",
+            fix=Fix(
+                title=f"Start the entry with `@{author}`",
+                edits=(_author_edit(log, entry, line_number, author),),
+                applicability=Applicability.SAFE,
+            ),
+        )
+
+
+def _author_edit(log: Log, entry: Entry, line_number: int, author: str) -> Edit:
+    """Put `@author` in front of the first line, or on a paragraph of its own above it.
+
+    Prose gets the handle on the same line, as the log's own entries do
+    ("@jhchabran Noticed that..."); anything else (a list, a sub-heading, code, a quote,
+    a table) keeps its structure only if the handle stands alone above it.
+    """
+    line = log.line(line_number)
+    if _is_prose(log, entry, line_number):
+        return Edit(line_number, line_number, (f"@{author} {line.lstrip()}",))
+    return Edit(line_number, line_number, (f"@{author}", "", line))
+
+
+def _is_prose(log: Log, entry: Entry, line_number: int) -> bool:
+    """True when the line starts a plain paragraph (not a list item, quote or table)."""
+    if line_number not in log.paragraph_starts or line_number in log.code_lines:
+        return False
+    line = log.line(line_number)
+    if _CONTAINER_MARKER.match(line) or line.lstrip(" \t").startswith("|"):
+        return False
+    following = line_number + 1
+    return not (
+        following <= entry.end_line
+        and "|" in log.line(following)
+        and _TABLE_DELIMITER.fullmatch(log.line(following)) is not None
+    )
+
+
+def _excerpt(line: str) -> str:
+    """The start of a line as inline code, short enough for a message."""
+    text = line.strip()
+    if len(text) > _EXCERPT_LENGTH:
+        text = text[:_EXCERPT_LENGTH].rstrip() + "…"
+    # A code span needs a fence longer than any backtick run inside it.
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padding = " " if fence != "`" else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 RULE = Rule(
