@@ -1,0 +1,285 @@
+"""The per-repository config, `.github/chronolog.yml`, read from the default branch.
+
+Every mistake is an error that names its line, so that the check run can annotate the
+config file: an unknown key would otherwise silently switch nothing off.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from chronolog.check import select_rules
+from chronolog.model import Severity
+from chronolog.rule import Rule
+from chronolog.rules import RULES_BY_NAME
+
+CONFIG_PATH = ".github/chronolog.yml"
+DEFAULT_CHECK_NAME = "chronolog"
+OFF = "off"
+SEVERITY_NAMES = (*(severity.value for severity in Severity), OFF)
+
+# GitHub's owner and repository name syntax, as `owner` and `owner/name`.
+_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_OWNER_RE = re.compile(rf"{_OWNER}")
+_REPO_RE = re.compile(rf"{_OWNER}/[A-Za-z0-9._-]+")
+
+
+class ConfigError(ValueError):
+    """What is wrong with the config and on which line (1-based) of the file."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(f"{CONFIG_PATH}, line {line}: {message}")
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class BacklinksConfig:
+    """Where backlinks may be posted; empty `owners` and `repos` = the log repository's owner."""
+
+    enabled: bool = True
+    owners: tuple[str, ...] = ()
+    repos: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """The settings of one repository; `RepoConfig()` is what an absent or empty file means."""
+
+    logs: tuple[str, ...] = ()  # paths or globs; empty = detect logs by their headings
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    check_name: str = DEFAULT_CHECK_NAME
+    backlinks: BacklinksConfig = field(default_factory=BacklinksConfig)
+
+    def matches_log_path(self, path: str) -> bool | None:
+        """Whether `logs:` names `path`; None when `logs:` is not configured."""
+        if not self.logs:
+            return None
+        return any(_glob_regex(pattern).fullmatch(path) for pattern in self.logs)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules to run: all of them, minus those set to `off`."""
+        return select_rules(self.select, self.ignore)
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A regex for a glob over repository paths, fnmatch-style with `**`.
+
+    `*` and `?` stay inside one path segment, `**` spans any number of segments
+    (`ops/**/*.md` matches `ops/log.md` and `ops/a/b/log.md`), `[abc]` is a class.
+    """
+    pattern = pattern.strip().removeprefix("./").lstrip("/")
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            out.append("(?:[^/]*/)*")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (close := pattern.find("]", index + 2)) != -1:
+            body = pattern[index + 1 : close]
+            negate = body.startswith("!")
+            body = (body[1:] if negate else body).replace("\\", "\\\\")
+            out.append(f"[{'^' if negate else ''}{body}]")
+            index = close + 1
+            continue
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out))
+
+
+def parse_config(text: str) -> RepoConfig:
+    """Read `.github/chronolog.yml`. An empty file (or only comments) means the defaults.
+
+    Raises `ConfigError` naming the line for invalid YAML, unknown keys, unknown rules,
+    unknown severities and values of the wrong type.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        detail = error.problem or str(error)
+        if error.context and error.problem:
+            detail = f"{error.problem} ({error.context})"
+        raise ConfigError(f"not valid YAML: {detail}", line) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"not valid YAML: {error}") from None
+    finally:
+        loader.dispose()
+    if root is None:
+        return RepoConfig()
+    if not isinstance(root, MappingNode):
+        raise ConfigError(
+            f"expected a mapping of settings ({', '.join(_TOP_LEVEL)}), not {_kind(root)}",
+            _line(root),
+        )
+
+    settings: dict[str, Any] = {}
+    for key, value in _pairs(root):
+        if not _is_null(value):  # `rules:` with every line under it commented out
+            settings.update(_TOP_LEVEL[key](value))
+    return RepoConfig(**settings)
+
+
+def _logs(node: Node) -> dict[str, Any]:
+    if isinstance(node, ScalarNode):
+        return {"logs": (_text(node, "logs"),)}
+    return {"logs": tuple(_text(item, "logs") for item in _items(node, "logs"))}
+
+
+def _rules(node: Node) -> dict[str, Any]:
+    if not isinstance(node, MappingNode):
+        raise ConfigError(
+            f"`rules` maps rule names to a severity ({'|'.join(SEVERITY_NAMES)}), "
+            f"not {_kind(node)}",
+            _line(node),
+        )
+    severities: dict[str, Severity] = {}
+    off: list[str] = []
+    for name, value in _pairs(node, known=tuple(RULES_BY_NAME), what="rule"):
+        # The raw scalar, not the constructed value: YAML 1.1 reads a bare `off` as False.
+        level = value.value.strip().lower() if isinstance(value, ScalarNode) else None
+        if level not in SEVERITY_NAMES:
+            shown = value.value if isinstance(value, ScalarNode) else _kind(value)
+            raise ConfigError(
+                f"unknown severity `{shown}` for rule `{name}`; "
+                f"use one of {', '.join(SEVERITY_NAMES)}",
+                _line(value),
+            )
+        if level == OFF:
+            off.append(name)
+        else:
+            severities[name] = Severity(level)
+    return {"severities": severities, "ignore": tuple(off)}
+
+
+def _check_name(node: Node) -> dict[str, Any]:
+    name = _text(node, "check_name")
+    if not name.strip() or "\n" in name:
+        raise ConfigError("`check_name` must be a non-empty name on one line", _line(node))
+    return {"check_name": name.strip()}
+
+
+def _backlinks(node: Node) -> dict[str, Any]:
+    if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+        return {"backlinks": BacklinksConfig(enabled=_bool(node, "backlinks"))}
+    if not isinstance(node, MappingNode):
+        raise ConfigError(
+            f"`backlinks` is a mapping (enabled, owners, repos) or true/false, not {_kind(node)}",
+            _line(node),
+        )
+    settings: dict[str, Any] = {}
+    for key, value in _pairs(node, known=("enabled", "owners", "repos"), under="backlinks"):
+        if _is_null(value):
+            continue
+        if key == "enabled":
+            settings["enabled"] = _bool(value, "backlinks.enabled")
+        else:
+            pattern, example = (
+                (_OWNER_RE, "sourcegraph") if key == "owners" else (_REPO_RE, "other-org/infra")
+            )
+            names = []
+            for item in _items(value, f"backlinks.{key}"):
+                name = _text(item, f"backlinks.{key}").strip()
+                if not pattern.fullmatch(name):
+                    raise ConfigError(
+                        f"`{name}` in `backlinks.{key}` is not a GitHub "
+                        f"{'owner' if key == 'owners' else 'repository'} like `{example}`",
+                        _line(item),
+                    )
+                names.append(name)
+            settings[key] = tuple(names)
+    return {"backlinks": BacklinksConfig(**settings)}
+
+
+_TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
+    "logs": _logs,
+    "rules": _rules,
+    "check_name": _check_name,
+    "backlinks": _backlinks,
+}
+
+
+def _pairs(
+    node: MappingNode,
+    *,
+    known: tuple[str, ...] = tuple(_TOP_LEVEL),
+    what: str = "key",
+    under: str | None = None,
+) -> list[tuple[str, Node]]:
+    """The (key, value node) pairs of a mapping; unknown or repeated keys are errors."""
+    seen: set[str] = set()
+    pairs = []
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, ScalarNode) else None
+        if key is None or key not in known:
+            shown = key if key is not None else _kind(key_node)
+            where = f" under `{under}`" if under else ""
+            close = difflib.get_close_matches(str(shown), known, n=1)
+            hints = [f"did you mean `{close[0]}`?"] if close else []
+            if what == "rule" or not close:
+                hints.append(f"{'The' if close else 'the'} {what}s are: {', '.join(known)}")
+            message = f"unknown {what} `{shown}`{where}; {' '.join(hints)}"
+            raise ConfigError(message, _line(key_node))
+        if key in seen:
+            raise ConfigError(f"`{key}` is set twice", _line(key_node))
+        seen.add(key)
+        pairs.append((key, value_node))
+    return pairs
+
+
+def _items(node: Node, name: str) -> list[Node]:
+    if not isinstance(node, SequenceNode):
+        raise ConfigError(f"`{name}` must be a list, not {_kind(node)}", _line(node))
+    return list(node.value)
+
+
+def _text(node: Node, name: str) -> str:
+    if not isinstance(node, ScalarNode) or _is_null(node):
+        raise ConfigError(f"`{name}` must be text, not {_kind(node)}", _line(node))
+    return str(node.value)
+
+
+def _bool(node: Node, name: str) -> bool:
+    if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+        return node.value.lower() in ("true", "yes", "on", "y")
+    raise ConfigError(f"`{name}` must be true or false, not {_kind(node)}", _line(node))
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag.endswith(":null")
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "nothing" if _is_null(node) else f"`{node.value}`"
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
