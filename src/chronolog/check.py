@@ -12,7 +12,8 @@ from chronolog.parse import parse_log
 from chronolog.rule import Context, Rule
 from chronolog.rules import ALL_RULES, RULES_BY_NAME
 
-MAX_FIX_PASSES = 10
+# Moving several entries to one place takes a pass each (their insertions clash).
+MAX_FIX_PASSES = 100
 
 
 class UnknownRuleError(ValueError):

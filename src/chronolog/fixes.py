@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ def _overlaps(first: Edit, second: Edit) -> bool:
 def apply_edits(lines: Sequence[str], edits: Iterable[Edit]) -> list[str]:
     """Return `lines` with the edits applied. Raises `OverlappingEditsError` on a clash."""
     ordered = sorted(edits, key=lambda edit: (edit.start_line, edit.end_line))
-    for previous, current in zip(ordered, ordered[1:], strict=False):
+    for previous, current in itertools.pairwise(ordered):
         if _overlaps(previous, current):
             raise OverlappingEditsError(f"edits {previous} and {current} overlap")
     result: list[str] = []
@@ -59,8 +60,7 @@ def fixes_to_apply(findings: Iterable[Finding], *, unsafe: bool = False) -> list
     return [
         finding.fix
         for finding in sorted(findings, key=lambda f: (f.line, f.rule))
-        if finding.fix is not None
-        and (unsafe or finding.fix.applicability is Applicability.SAFE)
+        if finding.fix is not None and (unsafe or finding.fix.applicability is Applicability.SAFE)
     ]
 
 

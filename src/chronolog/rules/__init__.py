@@ -1,16 +1,18 @@
-"""Every rule chronolog has, in one explicit list (markdownlint's way: no registration by import)."""
+"""Every rule chronolog has, in one explicit list: rules never register by import."""
 
 from __future__ import annotations
 
-from chronolog.rules import date_heading
-from chronolog.rules import heading_level
-from chronolog.rules import newest_first
-from chronolog.rules import participants
-from chronolog.rules import empty_entry
-from chronolog.rules import future_date
-from chronolog.rules import duration_tag
-from chronolog.rules import mojibake
 from chronolog.rule import Rule
+from chronolog.rules import (
+    date_heading,
+    duration_tag,
+    empty_entry,
+    future_date,
+    heading_level,
+    mojibake,
+    newest_first,
+    participants,
+)
 
 ALL_RULES: tuple[Rule, ...] = (
     date_heading.RULE,

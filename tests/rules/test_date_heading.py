@@ -1,0 +1,123 @@
+"""`date-heading`: every H2 heading is `YYYY-MM-DD`, optionally followed by a note."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import findings, fixed
+
+RULE = "date-heading"
+
+
+def log(*headings: str) -> str:
+    return "# Log\n\n" + "".join(f"{h}\n\n@alice did things\n\n" for h in headings)
+
+
+def test_iso_dates_with_and_without_notes_pass() -> None:
+    text = log("## 2022-11-25", "## 2022-10-21 (occurred 2022-10-19)", "## 2022-10-21 Topic")
+    assert findings(text, RULE) == []
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("25/11/2022", "2022-11-25"),
+        ("2022/11/23", "2022-11-23"),
+        ("2022.11.23", "2022-11-23"),
+        ("Nov 24, 2022", "2022-11-24"),
+        ("24 November 2022", "2022-11-24"),
+        ("2022-11-5", "2022-11-05"),
+        ("20221125", "2022-11-25"),
+    ],
+)
+def test_unambiguous_spellings_are_fixed_safely(written: str, iso: str) -> None:
+    text = log(f"## {written} Deploy")
+    assert findings(text, RULE) == [
+        (3, f"`## {written} Deploy` is not an ISO 8601 date; did you mean `## {iso} Deploy`?")
+    ]
+    assert fixed(text, RULE) == log(f"## {iso} Deploy")
+
+
+def test_two_digit_year_is_an_unsafe_fix() -> None:
+    text = log("## 22-06-29 GCP Cost Reduction")
+    assert fixed(text, RULE) == text
+    assert fixed(text, RULE, unsafe=True) == log("## 2022-06-29 GCP Cost Reduction")
+
+
+def test_ambiguous_date_resolved_by_neighbours() -> None:
+    # 11/05/2022 is 2022-11-05 or 2022-05-11; only May 11 fits between May 12 and May 4.
+    text = log("## 2022-05-12", "## 11/05/2022", "## 2022-05-04")
+    assert findings(text, RULE) == [
+        (
+            7,
+            "`## 11/05/2022` is not an ISO 8601 date; did you mean `## 2022-05-11`? "
+            "(read day first: the only reading that keeps the entries in order)",
+        )
+    ]
+    assert fixed(text, RULE) == text  # a guess: unsafe
+    assert fixed(text, RULE, unsafe=True) == log("## 2022-05-12", "## 2022-05-11", "## 2022-05-04")
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ("## 11/05/2022",),  # no neighbours: nothing to decide with
+        ("## 2022-12-01", "## 11/05/2022", "## 2022-01-01"),  # both fit
+        ("## 2022-12-01", "## 11/05/2022", "## 2022-11-30"),  # neither fits
+    ],
+)
+def test_ambiguous_date_without_a_single_fit_names_both_readings(headings: tuple[str]) -> None:
+    text = log(*headings)
+    line = 3 + 4 * headings.index("## 11/05/2022")
+    assert findings(text, RULE) == [
+        (
+            line,
+            "`11/05/2022` is ambiguous: `2022-11-05` (month first) or `2022-05-11` (day first); "
+            "write the date you mean as `YYYY-MM-DD`",
+        )
+    ]
+    assert fixed(text, RULE, unsafe=True) == text
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [
+        ("2022-13-01", "month 13 does not exist"),
+        ("2022-02-30", "February 2022 has 28 days"),
+        ("2024-02-30", "February 2024 has 29 days"),
+    ],
+)
+def test_impossible_dates_are_errors_without_fix(written: str, why: str) -> None:
+    text = log(f"## {written}")
+    assert findings(text, RULE) == [
+        (3, f"`{written}` is not a real calendar date ({why}); correct the date")
+    ]
+    assert fixed(text, RULE, unsafe=True) == text
+
+
+def test_heading_without_a_date() -> None:
+    assert findings(log("## Notes"), RULE) == [
+        (
+            3,
+            "`## Notes` does not start with a date; start every H2 heading with an ISO 8601 "
+            "date, as in `## 2022-11-25` or `## 2022-11-25 Topic`",
+        )
+    ]
+
+
+def test_hash_lines_in_code_and_setext_headings_follow_commonmark() -> None:
+    text = (
+        "# Log\n\n## 2022-11-25\n\n@alice\n\n```sh\n## not a heading\n```\n\n"
+        "    ## indented code\n\nNov 24, 2022\n---\n\n@bob\n"
+    )
+    # Only the setext H2 (a paragraph line followed by ---) is a heading.
+    assert findings(text, RULE) == [
+        (13, "`## Nov 24, 2022` is not an ISO 8601 date; did you mean `## 2022-11-24`?")
+    ]
+    assert fixed(text, RULE).splitlines()[12:14] == ["2022-11-24", "---"]
+
+
+def test_crlf_and_bom_are_kept_when_fixing() -> None:
+    text = "\ufeff# Log\r\n\r\n## 25/11/2022\r\n\r\n@alice\r\n"
+    assert findings(text, RULE)[0][0] == 3
+    assert fixed(text, RULE) == "\ufeff# Log\r\n\r\n## 2022-11-25\r\n\r\n@alice\r\n"

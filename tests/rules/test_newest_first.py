@@ -1,0 +1,102 @@
+"""`newest-first`: entries are in reverse chronological order."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chronolog.rules.newest_first import keep_in_order
+from tests.conftest import LOGS
+from tests.helpers import findings, fixed
+
+RULE = "newest-first"
+
+
+def nonblank(text: str) -> list[str]:
+    """The non-blank lines, sorted: a move may add a blank line between entries, nothing else."""
+    return sorted(line for line in text.splitlines() if line.strip())
+
+
+def entry(date: str, who: str = "alice") -> str:
+    return f"## {date}\n\n@{who} worked on {date}\n\n"
+
+
+def test_keeps_a_longest_non_increasing_run_preferring_the_top() -> None:
+    def kept(*days: int) -> set[int]:
+        return keep_in_order([dt.date(2022, 1, day) for day in days])
+
+    assert kept(5, 4, 4, 1) == {0, 1, 2, 3}  # equal dates are in order
+    assert kept(1, 2, 3) == {0}  # an ascending log: keep the top, move the rest
+    assert kept(9, 8, 20, 7, 6) == {0, 1, 3, 4}  # one stray entry, not everything after it
+    assert kept() == set()
+
+
+def test_flags_only_the_entry_out_of_place_and_moves_it_byte_for_byte() -> None:
+    text = (
+        "# Log\n\n"
+        + entry("2022-11-25")
+        + entry("2022-11-01")
+        + entry("2022-11-20")
+        + entry("2022-10-01")
+    )
+    assert findings(text, RULE) == [
+        (
+            11,
+            "`## 2022-11-20` is out of order: it is newer than `## 2022-11-01` (line 7) above "
+            "it; entries go newest first. Move the entry above `## 2022-11-01` (line 7)",
+        )
+    ]
+    assert fixed(text, RULE) == "# Log\n\n" + entry("2022-11-25") + entry("2022-11-20") + entry(
+        "2022-11-01"
+    ) + entry("2022-10-01")
+
+
+def test_entries_appended_at_the_bottom_in_a_real_pull_request() -> None:
+    # sourcegraph/devx-scratch PR #1 appended 2022-03-22 and 2022-03-25 below 2022-03-21.
+    text = (LOGS / "devx-support-log.head.md").read_text()
+    assert [line for line, _ in findings(text, RULE)] == [17, 25]
+    result = fixed(text, RULE)
+    assert [line for line in result.splitlines() if line.startswith("## ")] == [
+        "## 2022-03-25",
+        "## 2022-03-22",
+        "## 2022-03-21",
+    ]
+    assert nonblank(result) == nonblank(text)  # nothing lost or added
+    assert findings(result, RULE) == []
+
+
+def test_a_whole_ascending_log_is_reversed_by_repeated_moves() -> None:
+    text = (LOGS / "devx-stateless-agents-chrono.md").read_text()
+    assert [line for line, _ in findings(text, RULE)] == [28, 75, 101, 118, 124, 139, 180, 203, 219]
+    result = fixed(text, RULE)
+    dates = [line[3:13] for line in result.splitlines() if line.startswith("## ")]
+    assert dates == sorted(dates, reverse=True)
+    assert nonblank(result) == nonblank(text)
+
+
+def test_last_years_year_typed_in_january_proposes_the_year_change() -> None:
+    text = "# Log\n\n" + entry("2022-01-03") + entry("2022-12-28") + entry("2022-12-20")
+    assert findings(text, RULE) == [
+        (
+            3,
+            "`## 2022-01-03` is out of order: it is older than `## 2022-12-28` (line 7) below "
+            "it; entries go newest first. Was the year mistyped? If so, change the date to "
+            "`2023-01-03`; otherwise move the entry to the end of the log",
+        )
+    ]
+    assert fixed(text, RULE) == text  # changing a date is a guess: unsafe
+    assert fixed(text, RULE, unsafe=True).startswith("# Log\n\n## 2023-01-03\n")
+
+
+def test_year_change_that_lands_in_the_future_is_not_proposed() -> None:
+    # Today is 2026-11-25: 2027-01-03 would be in the future, so only the move remains.
+    text = "# Log\n\n" + entry("2026-01-03") + entry("2026-11-20") + entry("2026-11-10")
+    [(_, message)] = findings(text, RULE)
+    assert message.endswith("Move the entry to the end of the log")
+    assert fixed(text, RULE) == "# Log\n\n" + entry("2026-11-20") + entry("2026-11-10") + entry(
+        "2026-01-03"
+    )
+
+
+def test_moving_the_last_entry_keeps_a_blank_line_between_entries() -> None:
+    text = "# Log\n\n## 2022-11-01\n\n@alice\n\n## 2022-11-02\n\n@bob"
+    assert fixed(text, RULE) == "# Log\n\n## 2022-11-02\n\n@bob\n\n## 2022-11-01\n\n@alice\n"
