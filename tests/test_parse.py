@@ -1,0 +1,85 @@
+"""parse_log: CommonMark block structure, 1-based lines, entries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from chronolog.parse import LogDecodeError, decode_log, parse_log
+from tests.conftest import LOGS
+
+
+def test_reference_log_entries() -> None:
+    log = parse_log((LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8"))
+    assert log.preamble_end == 4
+    first, *_, last = log.entries
+    assert (first.start_line, first.end_line, first.first_line) == (5, 29, 7)
+    assert first.date == dt.date(2022, 11, 25)
+    assert (last.heading.text, last.start_line, last.end_line) == (
+        "2022-03-21",
+        834,
+        len(log.lines),
+    )
+    noted = next(e for e in log.entries if e.note)
+    assert (noted.start_line, noted.date, noted.note) == (
+        85,
+        dt.date(2022, 10, 21),
+        "(occurred 2022-10-19)",
+    )
+    # `#6 2.325 ...` and `# edited the APKBUILD` lines are inside fenced code: not headings.
+    assert {h.line for h in log.headings if h.level == 1} == {1}
+    assert 438 in log.code_lines
+    # H3/H4 sub-headings belong to their entry.
+    assert [h.line for h in log.headings if h.level == 4] == [142, 148, 152, 177]
+
+
+def test_commonmark_block_rules() -> None:
+    text = "\n".join(
+        [
+            "# Log",  # 1
+            "",
+            "```",  # 3
+            "## 2022-01-01 in a fence",
+            "```",
+            "",
+            "    ## 2022-01-02 indented code",  # 7
+            "",
+            "<div>",  # 9
+            "## 2022-01-03 in an HTML block",
+            "</div>",
+            "",
+            "2022-01-04",  # 13: setext H2
+            "---",
+            "",
+            "text",
+        ]
+    )
+    log = parse_log(text)
+    assert [(e.heading.line, e.heading.end_line, e.heading.setext) for e in log.entries] == [
+        (13, 14, True)
+    ]
+    assert log.code_lines >= {3, 4, 5, 7, 9, 10, 11}
+    assert log.entries[0].first_line == 16
+
+
+def test_crlf_bom_and_missing_final_newline() -> None:
+    log = parse_log("\ufeff# Log\r\n\r\n## 2022-11-25\r\n\r\n@alice")
+    assert (log.bom, log.newline, log.final_newline) == (True, "\r\n", False)
+    assert log.lines == ("# Log", "", "## 2022-11-25", "", "@alice")
+    assert log.entries[0].start_line == 3
+    assert log.render() == "\ufeff# Log\r\n\r\n## 2022-11-25\r\n\r\n@alice"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\ufeff", "\r", "## ", "##\n---\n", "\x00", "- ## \n"])
+def test_degenerate_text_parses(text: str) -> None:
+    log = parse_log(text)
+    assert log.render().replace("\r", "\n") == text.replace("\r", "\n")
+
+
+def test_non_utf8_names_file_and_offset() -> None:
+    with pytest.raises(LogDecodeError) as raised:
+        decode_log(b"# Log\n\n## 2022-11-25\n\ncaf\xe9\n", "docs/log.md")
+    assert str(raised.value) == (
+        "docs/log.md: not UTF-8 (byte 0xe9 at offset 25); save the file as UTF-8 and run again"
+    )
