@@ -1,0 +1,218 @@
+"""The output formats, on findings built by hand so each field is pinned exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chronolog.model import Applicability, Edit, Finding, Fix, Severity
+from chronolog.output import (
+    FileFindings,
+    artifact_uri,
+    format_github,
+    format_json,
+    format_sarif,
+    format_text,
+    sarif_log,
+    summary_line,
+)
+from chronolog.rules import ALL_RULES
+
+SAFE_FIX = Fix("Rewrite the heading as `## 2022-11-25`", (Edit(3, 3, ("## 2022-11-25",)),))
+UNSAFE_FIX = Fix("Change the year to 2023", (Edit(7, 7, ("## 2023-01-03",)),), Applicability.UNSAFE)
+HEADING = Finding(
+    "date-heading", Severity.ERROR, 3, 3, "`## 25/11/2022` is not an ISO 8601 date", SAFE_FIX
+)
+ORDER = Finding("newest-first", Severity.ERROR, 7, 9, "out of order", UNSAFE_FIX)
+TAG = Finding(
+    "duration-tag", Severity.WARNING, 5, 5, "write `$DURATION=10m`", column=10, end_column=22
+)
+LINES = tuple(f"line {n}" for n in range(1, 11))
+
+
+def results(*findings: Finding, path: str = "log.md") -> list[FileFindings]:
+    return [FileFindings(path, findings, LINES)]
+
+
+def test_text_is_one_ruff_like_line_per_finding_with_fixability() -> None:
+    assert format_text(results(HEADING, TAG, ORDER)).splitlines() == [
+        "log.md:3:1: error [date-heading] `## 25/11/2022` is not an ISO 8601 date (fixable)",
+        "log.md:5:10: warning [duration-tag] write `$DURATION=10m`",
+        "log.md:7:1: error [newest-first] out of order (fixable with --unsafe-fixes)",
+    ]
+    assert format_text(results(ORDER), unsafe=True) == (
+        "log.md:7:1: error [newest-first] out of order (fixable)\n"
+    )
+    assert format_text(results()) == ""
+
+
+def test_summary_counts_problems_and_what_fix_would_do() -> None:
+    assert summary_line(results()) == "All checks passed!"
+    assert summary_line(results(TAG)) == "Found 1 problem"
+    assert summary_line(results(HEADING, TAG)) == "Found 2 problems (1 fixable with --fix)"
+    assert summary_line(results(HEADING, ORDER)) == (
+        "Found 2 problems (1 fixable with --fix; 1 more with --fix --unsafe-fixes)"
+    )
+    assert summary_line(results(HEADING, ORDER), unsafe=True) == (
+        "Found 2 problems (2 fixable with --fix)"
+    )
+    assert summary_line(results(), unreadable=1) == (
+        "No problems found; 1 file could not be checked"
+    )
+    assert summary_line(results(TAG), unreadable=2) == (
+        "Found 1 problem; 2 files could not be checked"
+    )
+
+
+def test_json_objects_carry_every_field_and_the_fix() -> None:
+    payload = json.loads(format_json(results(HEADING, TAG, ORDER)))
+    assert payload == [
+        {
+            "path": "log.md",
+            "line": 3,
+            "end_line": 3,
+            "column": 1,
+            "end_column": None,
+            "rule": "date-heading",
+            "severity": "error",
+            "message": "`## 25/11/2022` is not an ISO 8601 date",
+            "fixable": True,
+            "fix": {
+                "title": "Rewrite the heading as `## 2022-11-25`",
+                "applicability": "safe",
+                "edits": [{"start_line": 3, "end_line": 3, "content": ["## 2022-11-25"]}],
+            },
+        },
+        {
+            "path": "log.md",
+            "line": 5,
+            "end_line": 5,
+            "column": 10,
+            "end_column": 22,
+            "rule": "duration-tag",
+            "severity": "warning",
+            "message": "write `$DURATION=10m`",
+            "fixable": False,
+            "fix": None,
+        },
+        {
+            "path": "log.md",
+            "line": 7,
+            "end_line": 9,
+            "column": 1,
+            "end_column": None,
+            "rule": "newest-first",
+            "severity": "error",
+            "message": "out of order",
+            "fixable": False,
+            "fix": {
+                "title": "Change the year to 2023",
+                "applicability": "unsafe",
+                "edits": [{"start_line": 7, "end_line": 7, "content": ["## 2023-01-03"]}],
+            },
+        },
+    ]
+    assert json.loads(format_json(results(ORDER), unsafe=True))[0]["fixable"] is True
+    assert format_json([]) == "[]\n"
+
+
+def test_json_is_ascii_safe_and_keeps_non_ascii_text() -> None:
+    message = "`\u00f0\u0178\u2018\u2030` is mojibake for `\U0001f449`"
+    text = format_json(results(Finding("mojibake", Severity.WARNING, 2, 2, message)))
+    assert text.isascii()
+    assert json.loads(text)[0]["message"] == message
+
+
+def test_github_commands_escape_data_and_properties() -> None:
+    notice = Finding("participants", Severity.NOTICE, 4, 4, "100% sure\r\nsecond line")
+    assert format_github(
+        results(HEADING, TAG, ORDER, notice, path="logs/a,b:c.md")
+    ).splitlines() == [
+        "::error file=logs/a%2Cb%3Ac.md,line=3,endLine=3,col=1,title=chronolog date-heading"
+        "::`## 25/11/2022` is not an ISO 8601 date",
+        "::warning file=logs/a%2Cb%3Ac.md,line=5,endLine=5,col=10,endColumn=22,"
+        "title=chronolog duration-tag::write `$DURATION=10m`",
+        "::error file=logs/a%2Cb%3Ac.md,line=7,endLine=9,col=1,title=chronolog newest-first"
+        "::out of order",
+        "::notice file=logs/a%2Cb%3Ac.md,line=4,endLine=4,col=1,title=chronolog participants"
+        "::100%25 sure%0D%0Asecond line",
+    ]
+
+
+def test_artifact_uri_is_relative_with_forward_slashes_under_the_root(tmp_path: Path) -> None:
+    assert artifact_uri(str(tmp_path / "logs" / "2022" / "log.md"), tmp_path) == (
+        "logs/2022/log.md"
+    )
+    assert artifact_uri(str(tmp_path / "my log.md"), tmp_path) == "my%20log.md"
+    outside = tmp_path.parent / "elsewhere.md"
+    assert artifact_uri(str(outside), tmp_path) == outside.as_uri()
+
+
+def test_sarif_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
+    path = str(tmp_path / "logs" / "log.md")
+    sarif = sarif_log(results(HEADING, TAG, path=path), root=tmp_path)
+    assert sarif["version"] == "2.1.0"
+    assert sarif["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    (run,) = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "chronolog"
+    assert driver["informationUri"].startswith("https://")
+    assert [rule["id"] for rule in driver["rules"]] == [rule.name for rule in ALL_RULES]
+    date_heading = driver["rules"][0]
+    assert date_heading["shortDescription"]["text"] == ALL_RULES[0].summary
+    assert date_heading["helpUri"].endswith("/docs/rules/date-heading.md")
+    assert date_heading["defaultConfiguration"] == {"level": "error"}
+    levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}
+    assert levels["mojibake"] == "warning"
+
+    first, second = run["results"]
+    assert first["ruleId"] == "date-heading"
+    assert first["ruleIndex"] == 0
+    assert first["level"] == "error"
+    assert first["message"] == {"text": "`## 25/11/2022` is not an ISO 8601 date"}
+    assert first["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "logs/log.md"},
+                "region": {"startLine": 3, "endLine": 3, "startColumn": 1},
+            }
+        }
+    ]
+    assert second["level"] == "warning"
+    assert second["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 5,
+        "endLine": 5,
+        "startColumn": 10,
+        "endColumn": 22,
+    }
+    assert json.loads(format_sarif(results(HEADING, path=path), root=tmp_path)) == sarif_log(
+        results(HEADING, path=path), root=tmp_path
+    )
+
+
+def test_notice_is_a_sarif_note() -> None:
+    notice = Finding("participants", Severity.NOTICE, 4, 4, "hm")
+    assert sarif_log(results(notice))["runs"][0]["results"][0]["level"] == "note"
+
+
+def test_sarif_fingerprints_follow_the_text_not_the_line_number() -> None:
+    def fingerprint(lines: tuple[str, ...], line: int) -> str:
+        finding = Finding("date-heading", Severity.ERROR, line, line, "bad")
+        result = FileFindings("log.md", (finding,), lines)
+        return str(sarif_log([result])["runs"][0]["results"][0]["partialFingerprints"])
+
+    before = fingerprint(("# Log", "## 25/11/2022"), 2)
+    assert fingerprint(("# Log", "", "new line", "## 25/11/2022"), 4) == before
+    assert fingerprint(("# Log", "## 26/11/2022"), 2) != before
+
+
+def test_repeated_identical_findings_get_distinct_fingerprints() -> None:
+    same = Finding("empty-entry", Severity.ERROR, 1, 1, "empty")
+    again = Finding("empty-entry", Severity.ERROR, 2, 2, "empty")
+    result = FileFindings("log.md", (same, again), ("## 2022-01-02", "## 2022-01-02"))
+    prints = [
+        r["partialFingerprints"]["chronolog/v1"] for r in sarif_log([result])["runs"][0]["results"]
+    ]
+    assert prints[0].endswith(":1")
+    assert prints[1].endswith(":2")
+    assert prints[0].split(":")[0] == prints[1].split(":")[0]
