@@ -33,7 +33,8 @@ MARKER_PREFIX = "<!-- chronolog:backlink "
 # A comment lists at most this many entries; older ones are summarised in one line.
 MAX_LISTED_ENTRIES = 50
 EXCERPT_LENGTH = 120
-_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+# The characters that can start Markdown or HTML inside a line of link text.
+_MARKUP = re.compile(r"([\\`*_\[\]<>&!|~()])")
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,8 @@ def _entry_line(source: LogSource, link: EntryLink) -> str:
 
 
 def _escape(text: str) -> str:
-    """Text that renders literally: every ASCII punctuation character backslash-escaped."""
-    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+    """One line of text that renders literally: markup characters backslash-escaped."""
+    return _MARKUP.sub(r"\\\1", " ".join(text.split()))
 
 
 def code_span(text: str) -> str:

@@ -11,7 +11,8 @@ What counts, in an entry's paragraphs, list items, block quotes and headings:
 What does not: anything in code spans, fenced or indented code and raw HTML; the
 preamble before the first entry and text under an H1 after it; and `#N` / `GH-N` used as
 the text of a link (`[#3248](https://github.com/o/other/pull/3248)` names the link's
-target, not issue 3248 of the log's repository). The same target written several ways
+target, not issue 3248 of the log's repository), and link targets that are not URLs
+(`[earlier](#2022-03-23)` is an anchor). The same target written several ways
 counts once per entry. Owner and repository names are compared case-insensitively, as
 GitHub does, and kept lowercased.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -98,8 +100,8 @@ def find_references(log: Log, *, host: str, repo: str) -> tuple[EntryReferences,
         children: list[Token] = []
         md.inline.parse(token.content, md, env, children)
         refs = found.setdefault(index, {})
-        for text, in_link_text in _texts(children):
-            for ref in _references_in(text, url, own_owner, own_repo, in_link_text):
+        for text, where in _texts(children):
+            for ref in _references_in(text, url, own_owner, own_repo, where):
                 known = refs.get(ref)
                 if known is None or known.kind is None:
                     refs[ref] = ref
@@ -113,7 +115,9 @@ def find_references(log: Log, *, host: str, repo: str) -> tuple[EntryReferences,
 def references_in_text(text: str, *, host: str, repo: str) -> frozenset[Reference]:
     """The references in one line of plain text (no Markdown parsing, no code exclusion)."""
     own_owner, _, own_repo = repo.lower().partition("/")
-    return frozenset(_references_in(text, _issue_url_pattern(host), own_owner, own_repo, False))
+    return frozenset(
+        _references_in(text, _issue_url_pattern(host), own_owner, own_repo, _Where.PROSE)
+    )
 
 
 @cache
@@ -148,18 +152,23 @@ def _may_refer(content: str, host: str, definitions: bool) -> bool:
     )
 
 
-def _texts(children: list[Token]) -> Iterator[tuple[str, bool]]:
-    """The searchable texts of an inline token: runs of prose and link targets.
+class _Where(Enum):
+    PROSE = "prose"
+    LINK_TEXT = "link text"
+    HREF = "href"
 
-    Each item says whether the text is the visible text of a link. Code spans, raw HTML
-    and images end a run, so nothing spans across them.
+
+def _texts(children: list[Token]) -> Iterator[tuple[str, _Where]]:
+    """The searchable texts of an inline token: runs of prose, link texts and link targets.
+
+    Code spans, raw HTML and images end a run, so nothing spans across them.
     """
     run: list[str] = []
     link_depth = 0
 
-    def flush() -> Iterator[tuple[str, bool]]:
+    def flush() -> Iterator[tuple[str, _Where]]:
         if run:
-            yield "".join(run), link_depth > 0
+            yield "".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE
             run.clear()
 
     for child in children:
@@ -170,7 +179,7 @@ def _texts(children: list[Token]) -> Iterator[tuple[str, bool]]:
         elif child.type == "link_open":
             yield from flush()
             link_depth += 1
-            yield str(child.attrs.get("href", "")), False
+            yield str(child.attrs.get("href", "")), _Where.HREF
         elif child.type == "link_close":
             yield from flush()
             link_depth -= 1
@@ -180,17 +189,20 @@ def _texts(children: list[Token]) -> Iterator[tuple[str, bool]]:
 
 
 def _references_in(
-    text: str, url: re.Pattern[str], own_owner: str, own_repo: str, in_link_text: bool
+    text: str, url: re.Pattern[str], own_owner: str, own_repo: str, where: _Where
 ) -> Iterable[Reference]:
     for match in url.finditer(text):
         kind = "pull" if match["kind"].lower() == "pull" else "issue"
         yield from _reference(match["owner"], match["repo"], match["number"], kind)
+    if where is _Where.HREF:
+        # A link target is a URL or a path (`#2022-03-23` is an anchor): only URLs count.
+        return
     # URLs of any kind are blanked out so that `#N` inside them is not read as a reference.
     prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
     for match in _SHORT.finditer(prose):
         if match["number"] is not None:
             yield from _reference(match["owner"], match["repo"], match["number"], None)
-        elif not in_link_text:
+        elif where is _Where.PROSE:
             yield from _reference(own_owner, own_repo, match["own"] or match["gh"], None)
 
 
