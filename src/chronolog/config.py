@@ -123,13 +123,16 @@ def parse_config(text: str) -> RepoConfig:
         line = mark.line + 1 if mark else 1
         detail = error.problem or str(error)
         if error.context and error.problem:
-            detail = f"{error.problem} ({error.context})"
+            context = error.context
+            if context.startswith("while") and error.context_mark is not None:
+                context += f" that starts on line {error.context_mark.line + 1}"
+            detail = f"{error.problem} ({context})"
         raise ConfigError(f"not valid YAML: {detail}", line) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"not valid YAML: {error}") from None
     finally:
         loader.dispose()
-    if root is None:
+    if root is None or _is_null(root):  # empty, only comments, or a bare `---`
         return RepoConfig()
     if not isinstance(root, MappingNode):
         raise ConfigError(

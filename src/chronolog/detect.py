@@ -43,6 +43,14 @@ def starts_with_date(heading: str) -> bool:
     return _STARTS_WITH_DATE.match(heading.strip()) is not None
 
 
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+
+
+def is_markdown_path(path: str) -> bool:
+    """True for a Markdown file name (`.md`, `.markdown`, ...), in any case."""
+    return PurePosixPath(path).suffix.lower() in MARKDOWN_SUFFIXES
+
+
 def is_release_notes_name(path: str) -> bool:
     """True for `CHANGELOG.md`, `CHANGES.md`, `HISTORY.md` and the like, in any case."""
     return PurePosixPath(path).stem.lower() in RELEASE_NOTE_NAMES
