@@ -35,6 +35,7 @@ MAX_LISTED_ENTRIES = 50
 EXCERPT_LENGTH = 120
 # The characters that can start Markdown or HTML inside a line of link text.
 _MARKUP = re.compile(r"([\\`*_\[\]<>&!|~()])")
+_HANDLE_AT = re.compile(r"@(?=[A-Za-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def _entry_line(source: LogSource, link: EntryLink) -> str:
         if link.start_line == link.end_line
         else f"lines {link.start_line}-{link.end_line}"
     )
-    title = _escape(link.heading) or "(untitled entry)"
+    # Handles lose their `@`: a mention would notify its owner on every edit of the comment.
+    title = _escape(_HANDLE_AT.sub("", link.heading)) or "(untitled entry)"
     excerpt = f": {code_span(_shorten(link.excerpt))}" if link.excerpt else ""
     return f"- [{title}]({heading_url}) ([{where} at {source.commit[:7]}]({lines_url})){excerpt}"
 
