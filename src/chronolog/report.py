@@ -250,12 +250,15 @@ def _existing_section(existing: Sequence[MarkedFinding]) -> str:
         "### Already in the log",
         "",
         "These were there before this pull request. They are annotated as "
-        f'"{EXISTING_PREFIX.strip()}" and never fail the check.',
+        f'"{EXISTING_PREFIX.strip(": ")}" and never fail the check.',
         "",
     ]
     per_file = Counter(m.path for m in existing)
-    lines.extend(f"- `{path}`: {_plural(count, 'problem')}" for path, count in per_file.items())
-    lines.append("")
+    if len(per_file) > 1:
+        files = [f"`{path}` ({count})" for path, count in per_file.most_common(LISTED_LOGS)]
+        if len(per_file) > LISTED_LOGS:
+            files.append(f"{len(per_file) - LISTED_LOGS} more files")
+        lines += [f"By file: {', '.join(files)}.", ""]
     lines.extend(_item(m) for m in existing[:LISTED_EXISTING])
     if len(existing) > LISTED_EXISTING:
         lines.append(f"- …and {len(existing) - LISTED_EXISTING} more, listed in the details below")
@@ -269,11 +272,15 @@ def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
             f"- **{APPLY_FIXES_LABEL}**, the button at the top of this check run, commits "
             f"{_plural(safe_fixes, 'safe fix', 'safe fixes')} to this branch."
         )
-    if suggestions_posted:
+    if suggestions_posted == 1:
         lines.append(
-            f"- {_plural(suggestions_posted, 'fix', 'fixes')} "
-            f"{'was' if suggestions_posted == 1 else 'were'} posted as review suggestions on "
-            "the changed lines: commit them from the pull request's Files tab."
+            "- 1 fix was posted as a review suggestion on the changed lines; commit it from "
+            "the **Files changed** tab."
+        )
+    elif suggestions_posted:
+        lines.append(
+            f"- {suggestions_posted} fixes were posted as review suggestions on the changed "
+            "lines; commit them from the **Files changed** tab."
         )
     return "\n".join(["### Fixes", "", *lines]) if lines else ""
 

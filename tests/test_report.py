@@ -1,0 +1,340 @@
+"""The check run: which findings a pull request introduced, and exactly what GitHub is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+
+import pytest
+
+from chronolog.check import check_log
+from chronolog.config import ConfigError, parse_config
+from chronolog.diff import FileDiff, Hunk, Where, file_diff
+from chronolog.model import Applicability, Edit, Finding, Fix, Severity
+from chronolog.parse import parse_log
+from chronolog.report import (
+    APPLY_FIXES_ACTION,
+    MAX_OUTPUT_LENGTH,
+    MarkedFinding,
+    annotation_batches,
+    cap_text,
+    mark_findings,
+    render_check_run,
+)
+from chronolog.rule import Context
+from tests.conftest import LOGS
+
+PATH = "docs/log.md"
+# Lines 16-44 added at the bottom of a 15-line log, as in the devx-support-log pair.
+DIFF = FileDiff(PATH, None, "modified", (Hunk(13, 44, frozenset(range(16, 45))),), exact=True)
+DURATION = Finding(
+    "duration-tag",
+    Severity.WARNING,
+    4,
+    4,
+    "`@DURATION=3h` is not a canonical duration tag; write `$DURATION=3h`",
+    Fix("Write `$DURATION=3h`", (Edit(4, 4, ("$DURATION=3h",)),)),
+    column=10,
+    end_column=22,
+)
+ORDER = Finding(
+    "newest-first",
+    Severity.ERROR,
+    17,
+    24,
+    "`## 2022-03-22` is out of order",
+    Fix("Move the entry above line 5", (Edit(17, 24, ()), Edit(5, 4, ("## 2022-03-22",)))),
+)
+HANDLES = Finding("participants", Severity.ERROR, 19, 19, "no @handles")
+
+
+def github_patch(base: str, head: str) -> str:
+    """What GitHub puts in `patch`: the unified diff (3 lines of context) without headers."""
+    lines = difflib.unified_diff(base.splitlines(keepends=True), head.splitlines(keepends=True))
+    return "".join(list(lines)[2:])
+
+
+def test_mark_findings_by_their_first_line() -> None:
+    marked = mark_findings(PATH, [DURATION, ORDER, HANDLES], DIFF)
+    assert marked == (
+        MarkedFinding(PATH, DURATION, Where.FILE),
+        MarkedFinding(PATH, ORDER, Where.ADDED),
+        MarkedFinding(PATH, HANDLES, Where.ADDED),
+    )
+    assert [m.introduced for m in marked] == [False, True, True]
+    assert MarkedFinding(PATH, DURATION, Where.CONTEXT).introduced is False
+
+
+def test_a_small_report_exactly() -> None:
+    output = render_check_run(
+        mark_findings(PATH, [DURATION, ORDER, HANDLES], DIFF),
+        logs_checked=[PATH],
+        safe_fixes=2,
+        suggestions_posted=1,
+    )
+    assert output.conclusion == "failure"
+    assert output.title == "2 problems introduced"
+    assert output.summary == (
+        "Checked 1 log: `docs/log.md`.\n"
+        "\n"
+        "| Rule | New | Existing |\n"
+        "| --- | ---: | ---: |\n"
+        "| `newest-first` | 1 | 0 |\n"
+        "| `participants` | 1 | 0 |\n"
+        "| `duration-tag` | 0 | 1 |\n"
+        "\n"
+        "### Introduced by this pull request\n"
+        "\n"
+        "- `docs/log.md:17` **newest-first** (error): `## 2022-03-22` is out of order\n"
+        "- `docs/log.md:19` **participants** (error): no @handles\n"
+        "\n"
+        "### Already in the log\n"
+        "\n"
+        'These were there before this pull request. They are annotated as "Existing problem" '
+        "and never fail the check.\n"
+        "\n"
+        "- `docs/log.md:4` **duration-tag** (warning): `@DURATION=3h` is not a canonical "
+        "duration tag; write `$DURATION=3h`\n"
+        "\n"
+        "### Fixes\n"
+        "\n"
+        "- **Apply fixes**, the button at the top of this check run, commits 2 safe fixes to "
+        "this branch.\n"
+        "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
+        "**Files changed** tab.\n"
+    )
+    assert output.text is None  # everything is listed in the summary
+    assert output.annotations == (
+        {
+            "path": "docs/log.md",
+            "start_line": 17,
+            "end_line": 24,
+            "annotation_level": "failure",
+            "title": "chronolog newest-first",
+            "message": "`## 2022-03-22` is out of order",
+            "raw_details": "Safe fix: Move the entry above line 5",
+        },
+        {
+            "path": "docs/log.md",
+            "start_line": 19,
+            "end_line": 19,
+            "annotation_level": "failure",
+            "title": "chronolog participants",
+            "message": "no @handles",
+        },
+        {
+            "path": "docs/log.md",
+            "start_line": 4,
+            "end_line": 4,
+            "annotation_level": "warning",
+            "title": "chronolog duration-tag",
+            "message": "Existing problem: `@DURATION=3h` is not a canonical duration tag; "
+            "write `$DURATION=3h`",
+            "start_column": 10,
+            "end_column": 22,
+            "raw_details": "Safe fix: Write `$DURATION=3h`",
+        },
+    )
+    assert output.actions == (
+        {
+            "label": "Apply fixes",
+            "description": "Commit 2 safe fixes to this branch",
+            "identifier": "apply-fixes",
+        },
+    )
+
+
+def test_no_log_changed_passes() -> None:
+    output = render_check_run([], logs_checked=[])
+    assert (output.conclusion, output.title, output.text) == ("success", "No log changed", None)
+    assert output.summary == (
+        "No log changed in this pull request, so there was nothing to check.\n"
+        "\n"
+        "chronolog checks the files named under `logs:` in `.github/chronolog.yml` (read from "
+        "the default branch) or, without that setting, every changed Markdown file whose H2 "
+        "headings mostly start with a date.\n"
+    )
+    assert (output.annotations, output.actions) == ((), ())
+
+
+def test_a_clean_log_passes() -> None:
+    output = render_check_run([], logs_checked=["a.md", "b.md"])
+    assert (output.conclusion, output.title) == ("success", "No problems")
+    assert output.summary == "Checked 2 logs: `a.md`, `b.md`. No problems found.\n"
+
+
+def test_existing_errors_and_introduced_warnings_do_not_fail() -> None:
+    old_error = MarkedFinding(PATH, HANDLES, Where.CONTEXT)
+    output = render_check_run([old_error], logs_checked=[PATH])
+    assert (output.conclusion, output.title) == ("success", "No new problems (1 existing)")
+    assert output.annotations[0]["annotation_level"] == "failure"
+    assert output.annotations[0]["message"] == "Existing problem: no @handles"
+
+    new_warning = MarkedFinding(PATH, DURATION, Where.ADDED)
+    output = render_check_run([new_warning, old_error], logs_checked=[PATH])
+    assert (output.conclusion, output.title) == ("success", "1 problem introduced")
+
+
+def test_an_introduced_notice_is_annotated_as_a_notice() -> None:
+    notice = Finding("future-date", Severity.NOTICE, 3, 3, "in the future")
+    output = render_check_run([MarkedFinding(PATH, notice, Where.ADDED)], logs_checked=[PATH])
+    assert output.conclusion == "success"
+    assert output.annotations[0]["annotation_level"] == "notice"
+
+
+def test_columns_only_on_single_line_findings_with_an_end_column() -> None:
+    multi = Finding("mojibake", Severity.WARNING, 5, 6, "m", column=3, end_column=9)
+    no_end = Finding("mojibake", Severity.WARNING, 5, 5, "m", column=3)
+    output = render_check_run(
+        [MarkedFinding(PATH, multi, Where.ADDED), MarkedFinding(PATH, no_end, Where.ADDED)],
+        logs_checked=[PATH],
+    )
+    for annotation in output.annotations:
+        assert "start_column" not in annotation
+        assert "end_column" not in annotation
+
+
+def test_an_unsafe_fix_says_so_in_the_details() -> None:
+    year = Fix("Change the year to 2023", (Edit(3, 3, ("## 2023-01-03",)),), Applicability.UNSAFE)
+    finding = Finding("newest-first", Severity.ERROR, 3, 3, "out of order", year)
+    (annotation,) = render_check_run(
+        [MarkedFinding(PATH, finding, Where.ADDED)], logs_checked=[PATH]
+    ).annotations
+    assert annotation["raw_details"] == (
+        "Unsafe fix (review before committing): Change the year to 2023"
+    )
+
+
+def test_an_invalid_config_fails_with_an_annotation_on_its_line() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("logs: [a.md]\nlgos: [b.md]\n")
+    output = render_check_run([], logs_checked=[], config_error=caught.value)
+    assert (output.conclusion, output.title) == ("failure", "Invalid .github/chronolog.yml")
+    assert output.summary == (
+        "**`.github/chronolog.yml` is invalid**, line 2: unknown key `lgos`; did you mean "
+        "`logs`?\n"
+        "\n"
+        "Fix it on the default branch: chronolog reads its config only from there, so that a "
+        "pull request cannot switch its own check off.\n"
+    )
+    assert output.annotations == (
+        {
+            "path": ".github/chronolog.yml",
+            "start_line": 2,
+            "end_line": 2,
+            "annotation_level": "failure",
+            "title": "chronolog config",
+            "message": "unknown key `lgos`; did you mean `logs`?",
+        },
+    )
+
+
+def test_extra_sections_close_the_summary() -> None:
+    output = render_check_run(
+        [], logs_checked=[PATH], extra_sections=["### Backlinks\n\n- #12\n", "  "]
+    )
+    assert output.summary == (
+        "Checked 1 log: `docs/log.md`. No problems found.\n\n### Backlinks\n\n- #12\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "description"),
+    [
+        (1, "Commit 1 safe fix to this branch"),
+        (3, "Commit 3 safe fixes to this branch"),
+        (99_999, "Commit 99999 safe fixes to this branch"),
+        (10**6, "Commit 1000000 safe fixes to this branch"),
+        (10**7, "Commit all safe fixes to this branch"),
+    ],
+)
+def test_the_apply_fixes_button_fits_githubs_limits(count: int, description: str) -> None:
+    (action,) = render_check_run([], logs_checked=[PATH], safe_fixes=count).actions
+    assert action == {
+        "label": "Apply fixes",
+        "description": description,
+        "identifier": APPLY_FIXES_ACTION,
+    }
+    assert len(action["label"]) <= 20
+    assert len(action["description"]) <= 40
+    assert len(action["identifier"]) <= 20
+
+
+def test_ten_thousand_findings_never_exceed_githubs_limits() -> None:
+    message = "the entry's first line does not list everyone involved; start it with @handles"
+    marked = [
+        MarkedFinding(
+            f"logs/{index % 7}.md",
+            Finding("participants", Severity.ERROR, index, index, message),
+            Where.ADDED if index % 2 else Where.FILE,
+        )
+        for index in range(1, 10_001)
+    ]
+    output = render_check_run(marked, logs_checked=[f"logs/{n}.md" for n in range(7)])
+    assert output.title == "5000 problems introduced"
+    assert "| `participants` | 5000 | 5000 |" in output.summary
+    assert "- …and 4950 more, listed in the details below" in output.summary
+    assert "- …and 4990 more, listed in the details below" in output.summary
+    assert output.text is not None
+    for text in (output.summary, output.text):
+        assert len(text.encode()) <= MAX_OUTPUT_LENGTH
+    listed = output.text.count("\n- `logs/")
+    assert output.text.endswith(f"\n…and {10_000 - listed} more not shown\n")
+    assert 500 < listed < 10_000
+    assert len(output.annotations) == 10_000
+    batches = annotation_batches(output.annotations)
+    assert [len(batch) for batch in batches] == [50] * 200
+    assert [a for batch in batches for a in batch] == list(output.annotations)
+
+
+def test_a_huge_extra_section_is_cut_at_a_line() -> None:
+    section = "\n".join(f"- backlink {n}" for n in range(20_000))
+    summary = render_check_run([], logs_checked=[PATH], extra_sections=[section]).summary
+    assert len(summary.encode()) <= MAX_OUTPUT_LENGTH
+    last_shown = summary.splitlines()[-2]
+    assert summary.endswith(
+        f"\n{last_shown}\n…and {19_999 - int(last_shown.split()[-1])} more not shown\n"
+    )
+
+
+def test_cap_text_counts_utf8_bytes_and_cut_lines() -> None:
+    # Each item is 45 bytes but 25 characters; 64 bytes stay free for the closing line.
+    assert cap_text("short\n", limit=100) == "short\n"
+    text = "intro\n" + "".join(f"- {'é' * 20} {n}\n" for n in range(10)) + "end"
+    assert cap_text(text, limit=200) == (
+        "intro\n" + "".join(f"- {'é' * 20} {n}\n" for n in range(2)) + "…and 8 more not shown\n"
+    )
+    assert cap_text("a" * 300 + "\nb" * 3, limit=100) == "…and 4 more lines not shown\n"
+
+
+def test_real_pair_cd_introduces_the_new_entry_without_a_handle() -> None:
+    # eb0eaee added `## 2022-10-21 (occurred 2022-10-19)` on top, its first line prose.
+    # The ten duration-tag variants further down were there before: summarised, not failed.
+    base = (LOGS / "devx-support-log-cd.base.md").read_text(encoding="utf-8")
+    head = (LOGS / "devx-support-log-cd.head.md").read_text(encoding="utf-8")
+    diff = file_diff({"filename": PATH, "status": "modified", "patch": github_patch(base, head)})
+    findings = check_log(parse_log(head), Context(today=dt.date(2022, 10, 21), author="octocat"))
+    marked = mark_findings(PATH, findings, diff)
+    assert [(m.finding.rule, m.finding.line) for m in marked if m.introduced] == [
+        ("participants", 7)
+    ]
+    assert {m.finding.rule for m in marked if not m.introduced} == {"duration-tag"}
+    output = render_check_run(marked, logs_checked=[PATH], safe_fixes=11)
+    assert (output.conclusion, output.title) == ("failure", "1 problem introduced")
+    assert "| `participants` | 1 | 0 |\n| `duration-tag` | 0 | 10 |" in output.summary
+
+
+def test_real_pair_support_log_appends_two_entries_out_of_order() -> None:
+    # PR #1 appended `## 2022-03-22` and `## 2022-03-25` below `## 2022-03-21`: under
+    # today's newest-first rule both are introduced errors.
+    base = (LOGS / "devx-support-log.base.md").read_text(encoding="utf-8")
+    head = (LOGS / "devx-support-log.head.md").read_text(encoding="utf-8")
+    diff = file_diff({"filename": PATH, "status": "modified", "patch": github_patch(base, head)})
+    findings = check_log(parse_log(head), Context(today=dt.date(2022, 3, 25)))
+    marked = mark_findings(PATH, findings, diff)
+    assert [(m.finding.rule, m.finding.line, m.introduced) for m in marked] == [
+        ("newest-first", 17, True),
+        ("newest-first", 25, True),
+    ]
+    output = render_check_run(marked, logs_checked=[PATH])
+    assert (output.conclusion, output.title) == ("failure", "2 problems introduced")
