@@ -1,0 +1,153 @@
+"""The "Apply fixes" button: commit every safe fix to the pull request's head branch.
+
+Each changed log is read at the commit the check ran on, with its blob sha; the fixed text
+is written with that sha, so GitHub refuses (409) if someone pushed a change to the file
+meanwhile. On such a conflict the check is re-run on the new head instead. Fixes go only
+where chronolog may push: the base repository, or a fork whose author lets maintainers edit.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chronolog.app.github import GitHubError, Installation, Repo
+from chronolog.app.pull_request import (
+    PullRequest,
+    check_pull_request,
+    find_logs,
+    read_config,
+    with_note,
+)
+from chronolog.check import MAX_FIX_PASSES, check_log
+from chronolog.config import RepoConfig
+from chronolog.fixes import apply_fix_pass, fixes_to_apply
+from chronolog.model import Fix
+from chronolog.parse import parse_log
+from chronolog.rule import Context, latest_current_date
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppliedFixes:
+    """The fixed text and, in order, the (rule, fix title) of every fix that went in."""
+
+    text: str
+    applied: tuple[tuple[str, str], ...]
+
+
+def fix_with_titles(text: str, context: Context, config: RepoConfig) -> AppliedFixes:
+    """`chronolog.check.fix_text` (safe fixes only), also saying which fixes went in."""
+    applied: list[tuple[str, str]] = []
+    rules, severities = config.rules(), config.severities
+    for _ in range(MAX_FIX_PASSES):
+        log_ = parse_log(text)
+        findings = check_log(log_, context, rules, severities)
+        rule_of: dict[Fix, str] = {f.fix: f.rule for f in findings if f.fix is not None}
+        result = apply_fix_pass(log_, fixes_to_apply(findings))
+        if not result.applied:
+            break
+        applied.extend((rule_of[fix], fix.title) for fix in result.applied)
+        text = result.text
+    return AppliedFixes(text, tuple(applied))
+
+
+def commit_message(path: str, applied: tuple[tuple[str, str], ...]) -> str:
+    """`chronolog: apply N fixes to PATH` and one line per fix."""
+    count = f"{len(applied)} fix" if len(applied) == 1 else f"{len(applied)} fixes"
+    lines = "\n".join(f"- {rule}: {title}" for rule, title in applied)
+    return f"chronolog: apply {count} to {path}\n\n{lines}"
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What the button did: commits made, or why not."""
+
+    commits: tuple[str, ...]  # commit shas
+    refused: str | None = None  # the note shown on the check run
+    rerun: bool = False  # a conflict sent us to re-run the check instead
+
+
+async def apply_fixes(
+    gh: Installation,
+    pr: PullRequest,
+    check_run: Mapping[str, Any],
+    *,
+    app_id: int,
+    event_time: dt.datetime,
+) -> FixOutcome:
+    """Commit the safe fixes of every changed log of `pr` at the check run's head commit.
+
+    `pr` is fresh from `GET /pulls/{n}`. When nothing can be committed the clicked check
+    run gets a note saying why; on a conflict the check is re-run on the current head.
+    """
+    if pr.head_repo is None or (pr.from_fork and not pr.maintainer_can_modify):
+        note = (
+            "**Apply fixes** could not run: this pull request comes from a fork that does not "
+            "allow edits by maintainers. Turn on *Allow edits by maintainers* in the pull "
+            "request's sidebar and press the button again, or apply the suggestions by hand."
+        )
+        return await _refuse(gh, pr, check_run, note)
+
+    sha = str(check_run["head_sha"])
+    at_run = dataclasses.replace(pr, head_sha=sha)
+    config, config_error = await read_config(gh, at_run)
+    if config_error is not None:
+        return await _refuse(gh, pr, check_run, f"**Apply fixes** could not run: {config_error}")
+    context = Context(today=latest_current_date(event_time), author=pr.author)
+    logs, _ = await find_logs(gh, at_run, config, context)
+    head_repo = Repo(*str(pr.head_repo).split("/", 1))
+
+    commits: list[str] = []
+    for checked in logs:
+        fixed = fix_with_titles(checked.text, context, config)
+        if not fixed.applied:
+            continue
+        current = await gh.get_file(pr.repo, checked.path, sha)
+        if current is None:
+            continue
+        body = {
+            "message": commit_message(checked.path, fixed.applied),
+            "content": base64.b64encode(fixed.text.encode("utf-8")).decode("ascii"),
+            "branch": pr.head_ref,
+            "sha": current["sha"],
+        }
+        try:
+            result = await gh.put_file(head_repo, checked.path, body)
+        except GitHubError as error:
+            if error.status in (409, 422):
+                log.info("fix commit to %s conflicted (%s); re-running", pr.head_ref, error)
+                return await _rerun(gh, pr, app_id, event_time)
+            raise
+        commits.append(str(result["commit"]["sha"]))
+    if not commits:
+        return await _refuse(
+            gh,
+            pr,
+            check_run,
+            "**Apply fixes**: there was nothing left that chronolog can fix safely.",
+        )
+    return FixOutcome(tuple(commits))
+
+
+async def _refuse(
+    gh: Installation, pr: PullRequest, check_run: Mapping[str, Any], note: str
+) -> FixOutcome:
+    await gh.update_check_run(
+        pr.repo, int(check_run["id"]), {"output": with_note(check_run.get("output") or {}, note)}
+    )
+    return FixOutcome((), refused=note)
+
+
+async def _rerun(
+    gh: Installation, pr: PullRequest, app_id: int, event_time: dt.datetime
+) -> FixOutcome:
+    latest = PullRequest.from_json(await gh.get_pull(pr.repo, pr.number))
+    await check_pull_request(gh, latest, app_id=app_id, event_time=event_time)
+    return FixOutcome((), rerun=True)

@@ -1,0 +1,175 @@
+"""What chronolog does on which webhook: the one table, `HANDLERS`, and the handlers.
+
+A handler gets the `AppContext` (GitHub access, the clock) and one `Delivery`. To handle
+another event, write a handler and add a `Route` to the table; nothing registers itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from chronolog.app.fix_action import apply_fixes
+from chronolog.app.github import GitHubApp, Installation, Repo
+from chronolog.app.pull_request import PullRequest, SectionBuilder, check_pull_request
+from chronolog.app.queue import Delivery
+from chronolog.report import APPLY_FIXES_ACTION
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppContext:
+    """What handlers share: the app's GitHub access, the clock, summary extensions."""
+
+    github: GitHubApp
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    section_builders: list[SectionBuilder] = field(default_factory=list)
+
+
+Handler = Callable[[AppContext, Delivery], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Run `handler` on `event`.`action` when `accepts(payload)` (default: always)."""
+
+    event: str
+    action: str | None
+    handler: Handler
+    accepts: Callable[[Mapping[str, Any]], bool] | None = None
+    # Skip deliveries a bot caused, for handlers whose own writes would trigger them again.
+    skip_bots: bool = False
+
+
+def sent_by_bot(payload: Mapping[str, Any]) -> bool:
+    sender = payload.get("sender") or {}
+    return sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]")
+
+
+def _base_changed(payload: Mapping[str, Any]) -> bool:
+    return "base" in (payload.get("changes") or {})
+
+
+def _apply_fixes_clicked(payload: Mapping[str, Any]) -> bool:
+    return (payload.get("requested_action") or {}).get("identifier") == APPLY_FIXES_ACTION
+
+
+def _installation(ctx: AppContext, payload: Mapping[str, Any]) -> Installation:
+    return ctx.github.installation(int(payload["installation"]["id"]))
+
+
+async def on_pull_request(ctx: AppContext, delivery: Delivery) -> None:
+    """Check the pull request's head commit."""
+    pr = PullRequest.from_json(delivery.payload["pull_request"])
+    async with _installation(ctx, delivery.payload) as gh:
+        await check_pull_request(
+            gh,
+            pr,
+            app_id=ctx.github.app_id,
+            event_time=delivery.received_at,
+            # A synchronize brings a new head commit: no run of ours can be on it yet
+            # (a redelivery is caught by the delivery id), so skip the look-up call.
+            look_for_existing=delivery.action != "synchronize",
+            section_builders=ctx.section_builders,
+        )
+
+
+async def on_rerequested(ctx: AppContext, delivery: Delivery) -> None:
+    """Re-run: check every open pull request whose head is the re-requested commit.
+
+    GitHub expects a new run, so no existing run is looked up or reused.
+    """
+    payload = delivery.payload
+    subject = payload.get("check_run") or payload["check_suite"]
+    head_sha = str(subject["head_sha"])
+    repo = Repo.from_payload(payload["repository"])
+    async with _installation(ctx, payload) as gh:
+        for pr in await _pulls_at(gh, repo, head_sha, subject.get("pull_requests") or []):
+            await check_pull_request(
+                gh,
+                pr,
+                app_id=ctx.github.app_id,
+                event_time=delivery.received_at,
+                look_for_existing=False,
+                section_builders=ctx.section_builders,
+            )
+
+
+async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
+    """The "Apply fixes" button on one of our check runs."""
+    payload = delivery.payload
+    check_run = payload["check_run"]
+    repo = Repo.from_payload(payload["repository"])
+    async with _installation(ctx, payload) as gh:
+        pulls = await _pulls_at(gh, repo, str(check_run["head_sha"]), check_run["pull_requests"])
+        for pr in pulls[:1]:
+            await apply_fixes(
+                gh, pr, check_run, app_id=ctx.github.app_id, event_time=delivery.received_at
+            )
+
+
+async def _pulls_at(
+    gh: Installation, repo: Repo, head_sha: str, listed: list[Mapping[str, Any]]
+) -> list[PullRequest]:
+    """The open pull requests with head `head_sha`, fetched fresh (author, fork, edits).
+
+    The payload lists them for branches of the repository itself; for a fork it is empty
+    and GitHub is asked which pull requests contain the commit.
+    """
+    numbers = [
+        int(p["number"]) for p in listed if p.get("head", {}).get("sha", head_sha) == head_sha
+    ]
+    if numbers:
+        return [PullRequest.from_json(await gh.get_pull(repo, n)) for n in numbers]
+    found = await gh.pulls_for_commit(repo, head_sha)
+    return [
+        PullRequest.from_json(pull)
+        for pull in found
+        if pull.get("state") == "open" and pull["head"]["sha"] == head_sha
+    ]
+
+
+# The one table of what chronolog handles. Anything else is answered 202 and ignored.
+# None of these skips bots: chronolog's own fix commit arrives as a `synchronize` sent by
+# its bot, and that new head commit needs its check run like any other.
+HANDLERS: tuple[Route, ...] = (
+    Route("pull_request", "opened", on_pull_request),
+    Route("pull_request", "synchronize", on_pull_request),
+    Route("pull_request", "reopened", on_pull_request),
+    Route("pull_request", "ready_for_review", on_pull_request),
+    Route("pull_request", "edited", on_pull_request, accepts=_base_changed),
+    Route("check_suite", "rerequested", on_rerequested),
+    Route("check_run", "rerequested", on_rerequested),
+    Route("check_run", "requested_action", on_apply_fixes, accepts=_apply_fixes_clicked),
+)
+
+
+def route_for(
+    event: str, payload: Mapping[str, Any], routes: tuple[Route, ...] = HANDLERS
+) -> Route | None:
+    """The route that handles this delivery, or None."""
+    action = payload.get("action")
+    for route in routes:
+        if route.event != event or route.action != action:
+            continue
+        if route.accepts is not None and not route.accepts(payload):
+            continue
+        if route.skip_bots and sent_by_bot(payload):
+            continue
+        return route
+    return None
+
+
+async def dispatch(
+    ctx: AppContext, delivery: Delivery, routes: tuple[Route, ...] = HANDLERS
+) -> None:
+    """Run the handler for `delivery` (the queue's worker calls this)."""
+    route = route_for(delivery.event, delivery.payload, routes)
+    if route is None:
+        return
+    log.info("delivery %s: %s.%s", delivery.id, delivery.event, delivery.action)
+    await route.handler(ctx, delivery)

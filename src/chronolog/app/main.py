@@ -1,0 +1,53 @@
+"""Start the server: `chronolog serve` calls `run_server`; `python -m chronolog.app.main` too."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+import uvicorn
+
+from chronolog.app.server import create_app
+from chronolog.app.settings import SettingsError, load_settings
+
+
+def run_server(host: str | None = None, port: int | None = None) -> int:
+    """Serve until interrupted. `host`/`port` override HOST/PORT. Returns the exit code:
+    2 when a setting is malformed (each problem is printed), else 0."""
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"chronolog: {problem}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if settings.credentials is None:
+        missing = ", ".join(settings.missing)
+        print(f"chronolog: not configured, missing {missing}; serving / with help", file=sys.stderr)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m chronolog.app.main")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args()
+    return run_server(args.host, args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,414 @@
+"""The check run of one pull-request head commit: find the logs, check them, report.
+
+The flow, each step one REST call at most: read `.github/chronolog.yml` from the default
+branch, list the changed files, read each changed log at the head commit, post the new
+suggestions as one review, publish one completed check run (annotations beyond the first
+50 follow in PATCHes of 50). Everything between the calls is the pure core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from chronolog.app.github import GitHubError, Installation, Repo
+from chronolog.check import check_log
+from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from chronolog.detect import looks_like_log
+from chronolog.diff import FileDiff, file_diff
+from chronolog.model import Applicability, Log
+from chronolog.parse import LogDecodeError, decode_log, parse_log
+from chronolog.report import (
+    CheckRunOutput,
+    MarkedFinding,
+    annotation_batches,
+    mark_findings,
+    render_check_run,
+)
+from chronolog.rule import Context, latest_current_date
+from chronolog.suggestions import fingerprints_in, review_request, suggestion_comments
+
+log = logging.getLogger(__name__)
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+# A removed heading line in a patch: the base version may have been a log even if the head is not.
+_REMOVED_HEADING = re.compile(r"^-#{1,6}\s", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """What chronolog needs of a pull request, from a webhook or `GET /pulls/{n}`."""
+
+    repo: Repo  # the base repository, where the check run goes
+    number: int
+    head_sha: str
+    head_ref: str
+    head_repo: str | None  # full name; None when the fork was deleted
+    base_sha: str
+    author: str
+    default_branch: str
+    maintainer_can_modify: bool
+
+    @classmethod
+    def from_json(cls, pull: Mapping[str, Any]) -> PullRequest:
+        base_repo = pull["base"]["repo"]
+        head_repo = pull["head"].get("repo")
+        return cls(
+            repo=Repo.from_payload(base_repo),
+            number=int(pull["number"]),
+            head_sha=str(pull["head"]["sha"]),
+            head_ref=str(pull["head"]["ref"]),
+            head_repo=str(head_repo["full_name"]) if head_repo else None,
+            base_sha=str(pull["base"]["sha"]),
+            author=str(pull["user"]["login"]),
+            default_branch=str(base_repo.get("default_branch") or pull["base"]["ref"]),
+            maintainer_can_modify=bool(pull.get("maintainer_can_modify")),
+        )
+
+    @property
+    def from_fork(self) -> bool:
+        return self.head_repo != self.repo.full_name
+
+
+@dataclass(frozen=True)
+class CheckedLog:
+    """One changed log at the head commit, checked and matched against the diff."""
+
+    path: str
+    text: str
+    log: Log
+    diff: FileDiff
+    marked: tuple[MarkedFinding, ...]
+
+
+@dataclass(frozen=True)
+class LogsOfPull:
+    """The config and the changed logs of a pull request, with notes for the summary."""
+
+    config: RepoConfig
+    config_error: ConfigError | None
+    logs: tuple[CheckedLog, ...]
+    notes: tuple[str, ...]
+
+
+# Extra summary sections (issue 4's backlink preview plugs in here).
+SectionBuilder = Callable[[Installation, PullRequest, LogsOfPull], Awaitable[str | None]]
+
+
+async def read_config(gh: Installation, pr: PullRequest) -> tuple[RepoConfig, ConfigError | None]:
+    """The config from the default branch only, so a pull request cannot switch its check off.
+
+    No file means the defaults; an invalid file means the defaults plus the error to report.
+    """
+    data = await gh.read_file(pr.repo, CONFIG_PATH, pr.default_branch)
+    if data is None:
+        return RepoConfig(), None
+    try:
+        return parse_config(decode_log(data, CONFIG_PATH)), None
+    except ConfigError as error:
+        return RepoConfig(), error
+    except LogDecodeError as error:
+        return RepoConfig(), ConfigError(str(error))
+
+
+async def find_logs(
+    gh: Installation, pr: PullRequest, config: RepoConfig, context: Context
+) -> tuple[tuple[CheckedLog, ...], tuple[str, ...]]:
+    """Every log the pull request changes, read at its head commit and checked.
+
+    A changed file is a log when `logs:` names it (or its old name); without `logs:`, when
+    it is Markdown and looks like a log at the head (or, if the patch removed headings or
+    is missing, at the base). Unreadable files are skipped with a note.
+    """
+    checked: list[CheckedLog] = []
+    notes: list[str] = []
+    for entry in await gh.list_pull_files(pr.repo, pr.number):
+        path = str(entry["filename"])
+        previous = entry.get("previous_filename")
+        if entry.get("status") == "removed":
+            continue
+        configured = config.matches_log_path(path)
+        if configured is False and previous:
+            configured = config.matches_log_path(str(previous))
+        if configured is False or (configured is None and not path.endswith(MARKDOWN_SUFFIXES)):
+            continue
+
+        raw = await gh.read_file(pr.repo, path, pr.head_sha)
+        if raw is None:
+            notes.append(
+                f"`{path}` could not be read at {pr.head_sha[:7]} (404), so it was skipped."
+            )
+            continue
+        try:
+            text = decode_log(raw, path)
+        except LogDecodeError as error:
+            notes.append(f"{error}; it was not checked.")
+            continue
+
+        base_text: str | None = None
+        patch = entry.get("patch")
+        needs_base = entry.get("status") != "added" and (
+            not isinstance(patch, str) or (configured is None and _removed_headings(patch))
+        )
+        if needs_base:
+            base_text = await _read_base(gh, pr, str(previous or path))
+        is_log = configured or looks_like_log(text, path=path)
+        if not is_log and (base_text is None or not looks_like_log(base_text, path=path)):
+            continue
+
+        diff = file_diff(entry, base_text=base_text, head_text=text)
+        parsed = parse_log(text)
+        findings = check_log(parsed, context, config.rules(), config.severities)
+        marked = mark_findings(path, findings, diff)
+        checked.append(CheckedLog(path, text, parsed, diff, tuple(marked)))
+    return tuple(checked), tuple(notes)
+
+
+def _removed_headings(patch: str) -> bool:
+    return _REMOVED_HEADING.search(patch) is not None
+
+
+async def _read_base(gh: Installation, pr: PullRequest, path: str) -> str | None:
+    raw = await gh.read_file(pr.repo, path, pr.base_sha)
+    if raw is None:
+        return None
+    try:
+        return decode_log(raw, path)
+    except LogDecodeError:
+        return None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What was published: the check run's id and output, and how suggestions went."""
+
+    check_run_id: int | None
+    output: CheckRunOutput
+    suggestions_posted: int
+    reused: bool  # an identical run already existed; nothing was written
+
+
+async def check_pull_request(
+    gh: Installation,
+    pr: PullRequest,
+    *,
+    app_id: int,
+    event_time: dt.datetime,
+    look_for_existing: bool = True,
+    section_builders: Sequence[SectionBuilder] = (),
+) -> CheckResult:
+    """Check the logs of `pr` at its head commit and publish one completed check run.
+
+    With `look_for_existing`, a run of the same name this app already made on the head
+    commit is looked up first: if its result is the same, nothing is written (a redelivery);
+    if not, a new run supersedes it (GitHub shows the newest run of a name; a PATCH would
+    append annotations to the old ones). GitHub failures end in a "neutral" run that says
+    to re-run the check; if even that cannot be published, the error is logged.
+    """
+    name = RepoConfig().check_name
+    try:
+        config, config_error = await read_config(gh, pr)
+        name = config.check_name
+        return await _check(
+            gh, pr, config, config_error, app_id, event_time, look_for_existing, section_builders
+        )
+    except GitHubError as error:
+        log.warning("checking %s#%d failed: %s", pr.repo.full_name, pr.number, error)
+        output = _failed_output(
+            "GitHub's API failed while chronolog was reading this pull request",
+            f"GitHub answered: {error}.",
+        )
+    except Exception:
+        log.exception("checking %s#%d failed", pr.repo.full_name, pr.number)
+        output = _failed_output(
+            "chronolog hit an internal error", "The error was logged on the chronolog server."
+        )
+    try:
+        run = await gh.create_check_run(pr.repo, _run_body(name, pr.head_sha, output, []))
+    except GitHubError as error:
+        log.error(
+            "could not publish the check run on %s@%s: %s", pr.repo.full_name, pr.head_sha, error
+        )
+        return CheckResult(None, output, 0, reused=False)
+    return CheckResult(int(run["id"]), output, 0, reused=False)
+
+
+def _failed_output(title: str, detail: str) -> CheckRunOutput:
+    summary = (
+        f"**{title}**, so the logs in this pull request were not checked.\n\n{detail}\n\n"
+        "This is not a problem in your log. Use **Re-run** on this check to try again; "
+        "the check is neutral meanwhile so that it does not block the pull request."
+    )
+    return CheckRunOutput(
+        conclusion="neutral",
+        title="Not checked: GitHub's API failed" if "GitHub" in title else "Not checked",
+        summary=summary,
+        text=None,
+        annotations=(),
+        actions=(),
+    )
+
+
+async def _check(
+    gh: Installation,
+    pr: PullRequest,
+    config: RepoConfig,
+    config_error: ConfigError | None,
+    app_id: int,
+    event_time: dt.datetime,
+    look_for_existing: bool,
+    section_builders: Sequence[SectionBuilder],
+) -> CheckResult:
+    context = Context(today=latest_current_date(event_time), author=pr.author)
+    logs: tuple[CheckedLog, ...] = ()
+    notes: tuple[str, ...] = ()
+    if config_error is None:
+        logs, notes = await find_logs(gh, pr, config, context)
+    found = LogsOfPull(config, config_error, logs, notes)
+
+    posted, review_note = await _post_suggestions(gh, pr, logs)
+    sections = list(notes)
+    if review_note:
+        sections.append(review_note)
+    for build in section_builders:
+        section = await build(gh, pr, found)
+        if section:
+            sections.append(section)
+
+    marked = [finding for checked in logs for finding in checked.marked]
+    safe_fixes = sum(
+        1
+        for finding in marked
+        if finding.finding.fix is not None
+        and finding.finding.fix.applicability is Applicability.SAFE
+    )
+    output = render_check_run(
+        marked,
+        logs_checked=[checked.path for checked in logs],
+        config_error=config_error,
+        safe_fixes=safe_fixes,
+        suggestions_posted=posted,
+        extra_sections=sections,
+    )
+    return await publish(gh, pr, config.check_name, output, look_for_existing, app_id, posted)
+
+
+async def _post_suggestions(
+    gh: Installation, pr: PullRequest, logs: Sequence[CheckedLog]
+) -> tuple[int, str | None]:
+    """Post the new suggestions as one review; returns how many and a note if it failed."""
+    candidates = [
+        comment
+        for checked in logs
+        for comment in suggestion_comments(
+            checked.path, checked.log, checked.marked, checked.diff, already_posted=frozenset()
+        )
+    ]
+    if not candidates:
+        return 0, None
+    existing = await gh.list_review_comments(pr.repo, pr.number)
+    posted_before = fingerprints_in(str(comment.get("body") or "") for comment in existing)
+    new = [comment for comment in candidates if comment.fingerprint not in posted_before]
+    fixable = sum(
+        1
+        for checked in logs
+        for finding in checked.marked
+        if finding.finding.fix is not None
+        and finding.finding.fix.applicability is Applicability.SAFE
+    )
+    review = review_request(new, commit_id=pr.head_sha, not_posted=max(0, fixable - len(new)))
+    if review is None:
+        return 0, None
+    try:
+        await gh.create_review(pr.repo, pr.number, review)
+    except GitHubError as error:
+        if error.is_server_side:
+            raise
+        log.warning("review on %s#%d refused: %s", pr.repo.full_name, pr.number, error)
+        return 0, (
+            f"The suggested fixes could not be posted as review comments: GitHub answered "
+            f"{error}. The **Apply fixes** button still applies the safe ones."
+        )
+    return len(review.get("comments", [])), None
+
+
+def _run_body(
+    name: str, head_sha: str, output: CheckRunOutput, annotations: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": output.conclusion,
+        "output": _output_json(output, annotations),
+    }
+    if output.actions:
+        body["actions"] = [dict(action) for action in output.actions]
+    return body
+
+
+def _output_json(output: CheckRunOutput, annotations: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {"title": output.title, "summary": output.summary}
+    if output.text:
+        result["text"] = output.text
+    if annotations:
+        result["annotations"] = [dict(annotation) for annotation in annotations]
+    return result
+
+
+async def publish(
+    gh: Installation,
+    pr: PullRequest,
+    name: str,
+    output: CheckRunOutput,
+    look_for_existing: bool,
+    app_id: int,
+    suggestions_posted: int = 0,
+) -> CheckResult:
+    """Create the completed check run, first 50 annotations included, then PATCH the rest."""
+    batches = annotation_batches(list(output.annotations))
+    if look_for_existing:
+        existing = await gh.find_check_run(pr.repo, pr.head_sha, name, app_id)
+        if existing is not None and _same_result(existing, output):
+            return CheckResult(int(existing["id"]), output, suggestions_posted, reused=True)
+    run = await gh.create_check_run(
+        pr.repo, _run_body(name, pr.head_sha, output, batches[0] if batches else [])
+    )
+    for batch in batches[1:]:
+        await gh.update_check_run(pr.repo, int(run["id"]), {"output": _output_json(output, batch)})
+    return CheckResult(int(run["id"]), output, suggestions_posted, reused=False)
+
+
+def _same_result(run: Mapping[str, Any], output: CheckRunOutput) -> bool:
+    published = run.get("output") or {}
+    return (
+        run.get("status") == "completed"
+        and run.get("conclusion") == output.conclusion
+        and published.get("title") == output.title
+        and published.get("summary") == output.summary
+        and published.get("annotations_count") == len(output.annotations)
+    )
+
+
+def with_note(output: Mapping[str, Any], note: str) -> dict[str, Any]:
+    """A check run `output` (as GitHub sent it) with `note` put first in its summary."""
+    summary = f"{note}\n\n{output.get('summary') or ''}".strip()
+    return {"title": output.get("title") or "chronolog", "summary": summary[:65_535]}
+
+
+__all__ = [
+    "CheckResult",
+    "CheckedLog",
+    "LogsOfPull",
+    "PullRequest",
+    "SectionBuilder",
+    "check_pull_request",
+    "find_logs",
+    "publish",
+    "read_config",
+    "with_note",
+]

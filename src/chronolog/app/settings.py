@@ -1,0 +1,167 @@
+"""The server's settings, from the environment, checked once at start.
+
+Missing credentials are not an error: the server starts and its `/` page says what to set.
+A value that is present but malformed is: `SettingsError` lists every such problem.
+Secrets are `SecretStr`, so they never show up in a repr, a log line or a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.github.com"
+
+# What each credential is for, shown on `/` when it is missing.
+CREDENTIALS_HELP = {
+    "GITHUB_APP_ID": "the App ID shown on the app's settings page (a number)",
+    "GITHUB_APP_PRIVATE_KEY": (
+        "the app's private key, PEM text (or GITHUB_APP_PRIVATE_KEY_PATH, a file holding it)"
+    ),
+    "GITHUB_WEBHOOK_SECRET": "the webhook secret entered when the app was registered",
+}
+
+
+class SettingsError(ValueError):
+    """One or more settings are malformed; `problems` has one message per setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    """Raw environment values. Use `load_settings` to get them checked."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
+
+    GITHUB_APP_ID: str | None = None
+    GITHUB_APP_PRIVATE_KEY: SecretStr | None = None
+    GITHUB_APP_PRIVATE_KEY_PATH: str | None = None
+    GITHUB_WEBHOOK_SECRET: SecretStr | None = None
+    GITHUB_API_URL: str = DEFAULT_API_URL
+    HOST: str = "0.0.0.0"
+    PORT: str = "8080"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the app needs to talk to GitHub; all three are present and well-formed."""
+
+    app_id: int
+    private_key: SecretStr  # PEM text
+    webhook_secret: SecretStr
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """Checked settings. `credentials` is None when any credential is missing."""
+
+    api_url: str
+    host: str
+    port: int
+    credentials: Credentials | None
+    missing: tuple[str, ...]  # names of missing credentials, in CREDENTIALS_HELP order
+
+    @property
+    def webhook_secret(self) -> bytes | None:
+        if self.credentials is None:
+            return None
+        return self.credentials.webhook_secret.get_secret_value().encode()
+
+
+def load_settings() -> AppSettings:
+    """Read and check the settings from the process environment.
+
+    Raises `SettingsError` naming every malformed value; never includes a secret's value.
+    """
+    try:
+        raw = Settings()
+    except ValidationError as error:
+        raise SettingsError(
+            [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+        ) from None
+
+    problems: list[str] = []
+    missing: list[str] = []
+
+    app_id: int | None = None
+    if raw.GITHUB_APP_ID is None or not raw.GITHUB_APP_ID.strip():
+        missing.append("GITHUB_APP_ID")
+    elif not raw.GITHUB_APP_ID.strip().isdigit():
+        problems.append(
+            f"GITHUB_APP_ID: {raw.GITHUB_APP_ID!r} is not a number; "
+            "copy the App ID from the app's settings page"
+        )
+    else:
+        app_id = int(raw.GITHUB_APP_ID.strip())
+
+    private_key = _private_key(raw, problems, missing)
+
+    secret = raw.GITHUB_WEBHOOK_SECRET
+    if secret is None or not secret.get_secret_value():
+        missing.append("GITHUB_WEBHOOK_SECRET")
+        secret = None
+
+    api_url = raw.GITHUB_API_URL.strip().rstrip("/")
+    if not api_url.startswith(("https://", "http://")):
+        problems.append(
+            f"GITHUB_API_URL: {raw.GITHUB_API_URL!r} is not an http(s) URL; "
+            f"leave it unset for {DEFAULT_API_URL}, or use https://HOST/api/v3 for GitHub "
+            "Enterprise Server"
+        )
+
+    port = 0
+    if not raw.PORT.strip().isdigit() or not 0 < int(raw.PORT) < 65536:
+        problems.append(f"PORT: {raw.PORT!r} is not a port number (1-65535)")
+    else:
+        port = int(raw.PORT)
+
+    if problems:
+        raise SettingsError(problems)
+    credentials = None
+    if app_id is not None and private_key is not None and secret is not None:
+        credentials = Credentials(app_id, private_key, secret)
+    return AppSettings(
+        api_url=api_url,
+        host=raw.HOST,
+        port=port,
+        credentials=credentials,
+        missing=tuple(missing),
+    )
+
+
+def _private_key(raw: Settings, problems: list[str], missing: list[str]) -> SecretStr | None:
+    """The PEM text from GITHUB_APP_PRIVATE_KEY or the file at GITHUB_APP_PRIVATE_KEY_PATH."""
+    if raw.GITHUB_APP_PRIVATE_KEY is not None and raw.GITHUB_APP_PRIVATE_KEY.get_secret_value():
+        name = "GITHUB_APP_PRIVATE_KEY"
+        # A PEM pasted into one line of an env file or a CI secret arrives with literal "\n".
+        text = raw.GITHUB_APP_PRIVATE_KEY.get_secret_value().replace("\\n", "\n").strip()
+    elif raw.GITHUB_APP_PRIVATE_KEY_PATH:
+        name = "GITHUB_APP_PRIVATE_KEY_PATH"
+        try:
+            text = Path(raw.GITHUB_APP_PRIVATE_KEY_PATH).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            problems.append(f"{name}: cannot read {raw.GITHUB_APP_PRIVATE_KEY_PATH}: {reason}")
+            return None
+    else:
+        missing.append("GITHUB_APP_PRIVATE_KEY")
+        return None
+    try:
+        key = load_pem_private_key(text.encode(), password=None)
+    except (ValueError, TypeError):
+        problems.append(
+            f"{name}: not a PEM private key; use the .pem file GitHub generated for the app "
+            "(it starts with -----BEGIN RSA PRIVATE KEY-----)"
+        )
+        return None
+    if not isinstance(key, RSAPrivateKey):
+        problems.append(f"{name}: not an RSA key; GitHub App keys are RSA")
+        return None
+    return SecretStr(text + "\n")

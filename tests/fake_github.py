@@ -1,0 +1,1144 @@
+"""The one fake of GitHub's REST API that every test uses.
+
+`FakeGitHub` keeps GitHub's state in plain dicts (installations, repositories with files
+per commit, pull requests, check runs, reviews, issues and comments) and answers the REST
+endpoints chronolog calls with bodies shaped like GitHub's, errors included
+(`{"message": ..., "documentation_url": ...}`). Every request is recorded in `requests`.
+
+Use it with respx (`respx_mock.route(host="api.github.com").mock(side_effect=fake.handle)`)
+or as a real HTTP server (`with serve(fake) as url:`) for end-to-end tests. `fail(...)`
+makes the next matching requests answer with an error. Webhook helpers at the bottom
+load real payloads from tests/fixtures/webhooks (as fresh copies) and sign them.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import difflib
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import httpx
+import jwt
+
+from tests.conftest import WEBHOOKS
+
+WEB = "https://github.com"
+API = "https://api.github.com"
+DOCS = "https://docs.github.com/rest"
+EPOCH = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+def blob_sha(content: bytes) -> str:
+    """Git's blob id of `content`, as GitHub reports it in `sha` fields."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+
+
+def github_patch(base: str | None, head: str | None) -> str:
+    """The `patch` GitHub gives for one file: unified-diff hunks, no `---`/`+++` header."""
+    old = [] if base is None else base.splitlines()
+    new = [] if head is None else head.splitlines()
+    lines = list(difflib.unified_diff(old, new, n=3, lineterm=""))
+    return "\n".join(lines[2:])
+
+
+def hunk_ranges(patch: str) -> list[tuple[int, int]]:
+    """The new-side line ranges (inclusive) of each hunk of a patch."""
+    ranges = []
+    for match in re.finditer(r"^@@ -\S+ \+(\d+)(?:,(\d+))? @@", patch, re.MULTILINE):
+        start, count = int(match.group(1)), int(match.group(2) or 1)
+        ranges.append((start, start + count - 1))
+    return ranges
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Recorded:
+    """One request as GitHub received it."""
+
+    method: str
+    path: str  # without the API prefix, e.g. /repos/o/r/check-runs
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+
+    @property
+    def route(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class Failure:
+    method: str
+    path: re.Pattern[str]
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    times: int
+
+
+@dataclass
+class FakeRepo:
+    owner: str
+    name: str
+    id: int
+    default_branch: str = "main"
+    archived: bool = False
+    installation_id: int | None = None
+    refs: dict[str, str] = field(default_factory=dict)  # branch -> commit sha
+    trees: dict[str, dict[str, bytes]] = field(default_factory=dict)  # commit sha -> files
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def files_at(self, ref: str) -> dict[str, bytes] | None:
+        return self.trees.get(self.refs.get(ref, ref))
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "node_id": f"R_{self.id}",
+            "name": self.name,
+            "full_name": self.full_name,
+            "private": False,
+            "owner": {"login": self.owner, "id": self.id * 10, "type": "User"},
+            "html_url": f"{WEB}/{self.full_name}",
+            "url": f"{API}/repos/{self.full_name}",
+            "default_branch": self.default_branch,
+            "archived": self.archived,
+        }
+
+
+@dataclass
+class FakePull:
+    number: int
+    title: str
+    author: str
+    base_ref: str
+    base_sha: str
+    head_ref: str
+    head_sha: str
+    head_repo: str  # full name; differs from the base repository for a fork
+    maintainer_can_modify: bool = False
+    state: str = "open"
+    draft: bool = False
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeGitHub:
+    """GitHub's REST API over in-memory state. Not thread-safe beyond one lock per request."""
+
+    def __init__(
+        self,
+        *,
+        app_id: int = 1,
+        app_slug: str = "chronolog",
+        public_key: Any = None,
+        prefix: str = "",
+        token_lifetime: dt.timedelta = dt.timedelta(hours=1),
+    ) -> None:
+        self.app = {
+            "id": app_id,
+            "slug": app_slug,
+            "name": "chronolog",
+            "owner": {"login": "chronolog-dev", "id": 99, "type": "Organization"},
+            "html_url": f"{WEB}/apps/{app_slug}",
+            "description": "Keeps dated Markdown logs honest",
+        }
+        self.public_key = public_key  # verify app JWTs when given
+        self.prefix = prefix  # "/api/v3" to act as GitHub Enterprise Server
+        self.token_lifetime = token_lifetime
+        self.installations: dict[int, dict[str, Any]] = {}
+        self.repos: dict[str, FakeRepo] = {}
+        self.pulls: dict[tuple[str, int], FakePull] = {}
+        self.check_runs: list[dict[str, Any]] = []
+        self.reviews: list[dict[str, Any]] = []
+        self.review_comments: list[dict[str, Any]] = []
+        self.issues: dict[tuple[str, int], dict[str, Any]] = {}
+        self.issue_comments: dict[int, dict[str, Any]] = {}
+        self.commits: list[dict[str, Any]] = []  # made through PUT contents
+        self.tokens: dict[str, tuple[int, dt.datetime]] = {}
+        self.requests: list[Recorded] = []
+        self.failures: list[Failure] = []
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
+        self._routes: list[tuple[str, re.Pattern[str], Callable[..., httpx.Response]]] = [
+            (method, re.compile(f"^{pattern}$"), handler)
+            for method, pattern, handler in (
+                ("GET", r"/app", self._get_app),
+                ("POST", r"/app/installations/(\d+)/access_tokens", self._create_token),
+                ("GET", r"/repos/([^/]+)/([^/]+)", self._get_repo),
+                ("GET", r"/repos/([^/]+)/([^/]+)/installation", self._get_repo_installation),
+                ("GET", r"/repos/([^/]+)/([^/]+)/contents/(.+)", self._get_contents),
+                ("PUT", r"/repos/([^/]+)/([^/]+)/contents/(.+)", self._put_contents),
+                ("GET", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", self._get_pull),
+                ("GET", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/files", self._list_pull_files),
+                ("GET", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments", self._list_review_comments),
+                ("POST", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews", self._create_review),
+                ("GET", r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/pulls", self._pulls_for_commit),
+                ("GET", r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/check-runs", self._list_runs),
+                ("POST", r"/repos/([^/]+)/([^/]+)/check-runs", self._create_run),
+                ("PATCH", r"/repos/([^/]+)/([^/]+)/check-runs/(\d+)", self._update_run),
+                ("GET", r"/repos/([^/]+)/([^/]+)/issues/(\d+)", self._get_issue),
+                ("GET", r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", self._list_comments),
+                ("POST", r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", self._create_comment),
+                ("PATCH", r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", self._update_comment),
+                ("DELETE", r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", self._delete_comment),
+            )
+        ]
+
+    # ---- building state -------------------------------------------------------------
+
+    def add_installation(self, installation_id: int, account: str) -> dict[str, Any]:
+        installation = {
+            "id": installation_id,
+            "account": {"login": account, "type": "Organization"},
+            "app_id": self.app["id"],
+            "app_slug": self.app["slug"],
+            "repository_selection": "all",
+            "html_url": f"{WEB}/organizations/{account}/settings/installations/{installation_id}",
+        }
+        self.installations[installation_id] = installation
+        return installation
+
+    def add_repo(
+        self,
+        full_name: str,
+        *,
+        repo_id: int | None = None,
+        default_branch: str = "main",
+        installation_id: int | None = None,
+        archived: bool = False,
+    ) -> FakeRepo:
+        owner, name = full_name.split("/")
+        repo = FakeRepo(
+            owner,
+            name,
+            repo_id or next(self._ids),
+            default_branch,
+            archived,
+            installation_id,
+        )
+        self.repos[full_name] = repo
+        if installation_id is not None and installation_id not in self.installations:
+            self.add_installation(installation_id, owner)
+        return repo
+
+    def set_files(self, full_name: str, ref: str, files: dict[str, str | bytes]) -> None:
+        """Put `files` at commit `ref`; a branch name is pointed at a commit of its own."""
+        repo = self.repos[full_name]
+        encoded = {
+            path: text if isinstance(text, bytes) else text.encode() for path, text in files.items()
+        }
+        if re.fullmatch(r"[0-9a-f]{40}", ref):
+            repo.trees[ref] = encoded
+        else:
+            sha = hashlib.sha1(f"{full_name}:{ref}:{len(repo.trees)}".encode()).hexdigest()
+            repo.trees[sha] = encoded
+            repo.refs[ref] = sha
+
+    def add_pull(
+        self,
+        full_name: str,
+        number: int,
+        *,
+        base_files: dict[str, str],
+        head_files: dict[str, str],
+        base_sha: str,
+        head_sha: str,
+        author: str = "octocat",
+        base_ref: str | None = None,
+        head_ref: str = "changes",
+        head_repo: str | None = None,
+        maintainer_can_modify: bool = False,
+        title: str = "Update the log",
+        omit_patch: frozenset[str] = frozenset(),
+    ) -> FakePull:
+        """A pull request whose files list is computed from the two trees, GitHub-style."""
+        repo = self.repos[full_name]
+        base_ref = base_ref or repo.default_branch
+        self.set_files(full_name, base_sha, dict(base_files))
+        self.set_files(full_name, head_sha, dict(head_files))
+        repo.refs.setdefault(base_ref, base_sha)
+        repo.refs[head_ref] = head_sha
+        pull = FakePull(
+            number=number,
+            title=title,
+            author=author,
+            base_ref=base_ref,
+            base_sha=base_sha,
+            head_ref=head_ref,
+            head_sha=head_sha,
+            head_repo=head_repo or full_name,
+            maintainer_can_modify=maintainer_can_modify,
+        )
+        pull.files = self._pull_files(repo, base_files, head_files, head_sha, omit_patch)
+        self.pulls[(full_name, number)] = pull
+        self.issues[(full_name, number)] = self._issue(repo, number, title, author, is_pull=True)
+        return pull
+
+    def add_issue(
+        self, full_name: str, number: int, *, title: str = "An issue", locked: bool = False
+    ) -> dict[str, Any]:
+        issue = self._issue(self.repos[full_name], number, title, "octocat", is_pull=False)
+        issue["locked"] = locked
+        self.issues[(full_name, number)] = issue
+        return issue
+
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        message: str | None = None,
+        errors: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` requests matching `method` and the `path` regex with an error."""
+        body: dict[str, Any] = {
+            "message": message or httpx.codes.get_reason_phrase(status),
+            "documentation_url": DOCS,
+            "status": str(status),
+        }
+        if errors is not None:
+            body["errors"] = errors
+        self.failures.append(
+            Failure(method, re.compile(f"^{path}$"), status, body, headers or {}, times)
+        )
+
+    # ---- reading what happened -------------------------------------------------------
+
+    def calls(self, route: str | None = None) -> list[Recorded]:
+        """Recorded requests, optionally only those whose `METHOD /path` matches `route` (regex)."""
+        if route is None:
+            return list(self.requests)
+        pattern = re.compile(f"^{route}$")
+        return [r for r in self.requests if pattern.match(r.route)]
+
+    def routes(self) -> list[str]:
+        """`METHOD /path` of every request, the token exchanges left out."""
+        return [r.route for r in self.requests if not r.path.endswith("/access_tokens")]
+
+    def runs_for(self, full_name: str, head_sha: str | None = None) -> list[dict[str, Any]]:
+        return [
+            run
+            for run in self.check_runs
+            if run["_repo"] == full_name and (head_sha is None or run["head_sha"] == head_sha)
+        ]
+
+    # ---- the HTTP side ---------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request as GitHub would."""
+        with self._lock:
+            return self._handle(request)
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if self.prefix and path.startswith(self.prefix):
+            path = path[len(self.prefix) :]
+        body: Any = None
+        if request.content:
+            try:
+                body = json.loads(request.content)
+            except ValueError:
+                body = request.content.decode(errors="replace")
+        query = {key: values[-1] for key, values in parse_qs(request.url.query.decode()).items()}
+        self.requests.append(
+            Recorded(
+                request.method,
+                path,
+                query,
+                body,
+                {k.lower(): v for k, v in request.headers.items()},
+            )
+        )
+
+        for failure in self.failures:
+            if failure.times > 0 and failure.method == request.method and failure.path.match(path):
+                failure.times -= 1
+                return httpx.Response(failure.status, json=failure.body, headers=failure.headers)
+
+        allowed = []
+        for method, pattern, handler in self._routes:
+            match = pattern.match(path)
+            if match is None:
+                continue
+            if method != request.method:
+                allowed.append(method)
+                continue
+            denied = self._authenticate(request, path)
+            if denied is not None:
+                return denied
+            try:
+                return handler(request, query, body, *match.groups())
+            except _NotFound:
+                return _error(404, "Not Found")
+        if allowed:
+            return _error(404, "Not Found")
+        return _error(404, "Not Found")
+
+    def _authenticate(self, request: httpx.Request, path: str) -> httpx.Response | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, credential = header.partition(" ")
+        if path.startswith("/app"):
+            if scheme.lower() != "bearer":
+                return _error(401, "A JSON web token could not be decoded")
+            try:
+                if self.public_key is not None:
+                    claims = jwt.decode(credential, self.public_key, algorithms=["RS256"])
+                else:
+                    claims = jwt.decode(credential, options={"verify_signature": False})
+            except jwt.PyJWTError:
+                return _error(401, "A JSON web token could not be decoded")
+            if str(claims.get("iss")) != str(self.app["id"]):
+                return _error(401, "'Issuer' claim ('iss') must be an Integer")
+            return None
+        token = self.tokens.get(credential) if scheme.lower() == "token" else None
+        if token is None or token[1] < dt.datetime.now(dt.UTC):
+            return _error(401, "Bad credentials")
+        return None
+
+    # ---- endpoint handlers ------------------------------------------------------------
+
+    def _repo(self, owner: str, name: str) -> FakeRepo:
+        repo = self.repos.get(f"{owner}/{name}")
+        if repo is None:
+            raise _NotFound
+        return repo
+
+    def _pull(self, owner: str, name: str, number: str) -> FakePull:
+        pull = self.pulls.get((f"{owner}/{name}", int(number)))
+        if pull is None:
+            raise _NotFound
+        return pull
+
+    def _get_app(self, request: httpx.Request, query: dict[str, str], body: Any) -> httpx.Response:
+        return httpx.Response(200, json=self.app)
+
+    def _create_token(
+        self, request: httpx.Request, query: dict[str, str], body: Any, installation: str
+    ) -> httpx.Response:
+        if int(installation) not in self.installations:
+            return _error(404, "Not Found")
+        token = f"ghs_{uuid.uuid4().hex}"
+        expires = dt.datetime.now(dt.UTC).replace(microsecond=0) + self.token_lifetime
+        self.tokens[token] = (int(installation), expires)
+        return httpx.Response(
+            201,
+            json={
+                "token": token,
+                "expires_at": _iso(expires),
+                "permissions": {"checks": "write", "contents": "write", "pull_requests": "write"},
+                "repository_selection": "all",
+            },
+        )
+
+    def _get_repo(
+        self, request: httpx.Request, query: dict[str, str], body: Any, owner: str, name: str
+    ) -> httpx.Response:
+        return httpx.Response(200, json=self._repo(owner, name).json())
+
+    def _get_repo_installation(
+        self, request: httpx.Request, query: dict[str, str], body: Any, owner: str, name: str
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        if repo.installation_id is None:
+            return _error(404, "Not Found")
+        return httpx.Response(200, json=self.installations[repo.installation_id])
+
+    def _get_contents(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        path: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        path = httpx.URL(f"/{path}").path.lstrip("/")  # percent-decoded
+        ref = query.get("ref", repo.default_branch)
+        files = repo.files_at(ref)
+        if files is None:
+            return _error(404, f"No commit found for the ref {ref}")
+        content = files.get(path)
+        if content is None:
+            return _error(404, "Not Found")
+        if "raw" in request.headers.get("accept", ""):
+            return httpx.Response(
+                200,
+                content=content,
+                headers={"content-type": "application/vnd.github.raw+json; charset=utf-8"},
+            )
+        return httpx.Response(200, json=self._content_json(repo, path, content, ref))
+
+    def _content_json(self, repo: FakeRepo, path: str, content: bytes, ref: str) -> dict[str, Any]:
+        return {
+            "type": "file",
+            "encoding": "base64",
+            "size": len(content),
+            "name": path.rsplit("/", 1)[-1],
+            "path": path,
+            "content": base64.encodebytes(content).decode(),
+            "sha": blob_sha(content),
+            "url": f"{API}/repos/{repo.full_name}/contents/{path}?ref={ref}",
+            "html_url": f"{WEB}/{repo.full_name}/blob/{ref}/{path}",
+            "download_url": f"https://raw.githubusercontent.com/{repo.full_name}/{ref}/{path}",
+        }
+
+    def _put_contents(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        path: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        path = httpx.URL(f"/{path}").path.lstrip("/")
+        missing = [key for key in ("message", "content") if key not in (body or {})]
+        if missing:
+            return _error(
+                422, "Invalid request.\n\n" + ", ".join(f'"{k}" wasn\'t supplied.' for k in missing)
+            )
+        branch = body.get("branch", repo.default_branch)
+        if branch not in repo.refs:
+            return _error(404, f"Branch {branch} not found")
+        files = dict(repo.trees[repo.refs[branch]])
+        current = files.get(path)
+        if current is not None and body.get("sha") != blob_sha(current):
+            return _error(409, f"{path} does not match {body.get('sha')}")
+        if current is None and body.get("sha"):
+            return _error(422, 'Invalid request.\n\n"sha" wasn\'t supplied.')
+        new_content = base64.b64decode(body["content"])
+        files[path] = new_content
+        parent = repo.refs[branch]
+        sha = hashlib.sha1(f"{parent}:{path}:{body['message']}".encode() + new_content).hexdigest()
+        repo.trees[sha] = files
+        repo.refs[branch] = sha
+        for pull in self.pulls.values():
+            if (
+                pull.head_repo == repo.full_name
+                and pull.head_ref == branch
+                and pull.state == "open"
+            ):
+                pull.head_sha = sha
+        commit = {
+            "sha": sha,
+            "message": body["message"],
+            "html_url": f"{WEB}/{repo.full_name}/commit/{sha}",
+            "parents": [{"sha": parent}],
+        }
+        self.commits.append({**commit, "_repo": repo.full_name, "branch": branch, "path": path})
+        return httpx.Response(
+            200,
+            json={"content": self._content_json(repo, path, new_content, branch), "commit": commit},
+        )
+
+    def _pull_json(self, repo: FakeRepo, pull: FakePull) -> dict[str, Any]:
+        head_repo = self.repos.get(pull.head_repo)
+        return {
+            "url": f"{API}/repos/{repo.full_name}/pulls/{pull.number}",
+            "id": hash((repo.full_name, pull.number)) & 0xFFFFFFF,
+            "number": pull.number,
+            "html_url": f"{WEB}/{repo.full_name}/pull/{pull.number}",
+            "state": pull.state,
+            "draft": pull.draft,
+            "title": pull.title,
+            "user": {"login": pull.author, "id": 7, "type": "User"},
+            "maintainer_can_modify": pull.maintainer_can_modify,
+            "head": {
+                "label": f"{pull.head_repo.split('/')[0]}:{pull.head_ref}",
+                "ref": pull.head_ref,
+                "sha": pull.head_sha,
+                "repo": head_repo.json() if head_repo else {"full_name": pull.head_repo},
+            },
+            "base": {
+                "label": f"{repo.owner}:{pull.base_ref}",
+                "ref": pull.base_ref,
+                "sha": pull.base_sha,
+                "repo": repo.json(),
+            },
+        }
+
+    def _get_pull(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        return httpx.Response(
+            200, json=self._pull_json(self._repo(owner, name), self._pull(owner, name, number))
+        )
+
+    def _pull_files(
+        self,
+        repo: FakeRepo,
+        base: dict[str, str],
+        head: dict[str, str],
+        head_sha: str,
+        omit_patch: frozenset[str],
+    ) -> list[dict[str, Any]]:
+        entries = []
+        for path in sorted(set(base) | set(head)):
+            old, new = base.get(path), head.get(path)
+            if old == new:
+                continue
+            status = "added" if old is None else "removed" if new is None else "modified"
+            patch = github_patch(old, new)
+            additions = sum(1 for line in patch.splitlines() if line.startswith("+"))
+            deletions = sum(1 for line in patch.splitlines() if line.startswith("-"))
+            entry: dict[str, Any] = {
+                "sha": blob_sha((new or "").encode()),
+                "filename": path,
+                "status": status,
+                "additions": additions,
+                "deletions": deletions,
+                "changes": additions + deletions,
+                "blob_url": f"{WEB}/{repo.full_name}/blob/{head_sha}/{path}",
+                "raw_url": f"{WEB}/{repo.full_name}/raw/{head_sha}/{path}",
+                "contents_url": f"{API}/repos/{repo.full_name}/contents/{path}?ref={head_sha}",
+            }
+            if path not in omit_patch:
+                entry["patch"] = patch
+            entries.append(entry)
+        return entries
+
+    def _page(
+        self, request: httpx.Request, query: dict[str, str], items: list[Any]
+    ) -> httpx.Response:
+        per_page = min(int(query.get("per_page", 30)), 100)
+        page = int(query.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            next_query = {**query, "page": str(page + 1), "per_page": str(per_page)}
+            headers["link"] = (
+                f'<{request.url.copy_with(query=urlencode(next_query).encode())}>; rel="next"'
+            )
+        return httpx.Response(200, json=chunk, headers=headers)
+
+    def _list_pull_files(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        return self._page(request, query, self._pull(owner, name, number).files)
+
+    def _list_review_comments(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        self._pull(owner, name, number)
+        full_name = f"{owner}/{name}"
+        items = [
+            {k: v for k, v in c.items() if not k.startswith("_")}
+            for c in self.review_comments
+            if c["_repo"] == full_name and c["_pull"] == int(number)
+        ]
+        return self._page(request, query, items)
+
+    def _create_review(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        pull = self._pull(owner, name, number)
+        files = {entry["filename"]: entry for entry in pull.files}
+        for comment in body.get("comments", []):
+            entry = files.get(comment.get("path"))
+            if entry is None or "patch" not in entry:
+                return _error(422, "Unprocessable Entity", ["Path could not be resolved"])
+            ranges = hunk_ranges(entry["patch"])
+            line = comment.get("line")
+            start = comment.get("start_line", line)
+            hunk = next((r for r in ranges if r[0] <= line <= r[1]), None)
+            if hunk is None:
+                return _error(
+                    422,
+                    "Unprocessable Entity",
+                    ["Pull request review thread line must be part of the diff"],
+                )
+            if not hunk[0] <= start <= hunk[1]:
+                return _error(
+                    422,
+                    "Unprocessable Entity",
+                    [
+                        "Pull request review thread start line must be part of the same hunk as the line."
+                    ],
+                )
+            if start > line:
+                return _error(
+                    422,
+                    "Unprocessable Entity",
+                    ["Pull request review thread start line must precede the end line."],
+                )
+        review_id = next(self._ids)
+        user = {"login": f"{self.app['slug']}[bot]", "id": 41898282, "type": "Bot"}
+        review = {
+            "id": review_id,
+            "user": user,
+            "body": body.get("body", ""),
+            "state": "COMMENTED" if body.get("event") == "COMMENT" else "PENDING",
+            "commit_id": body.get("commit_id", pull.head_sha),
+            "html_url": f"{WEB}/{repo.full_name}/pull/{number}#pullrequestreview-{review_id}",
+            "pull_request_url": f"{API}/repos/{repo.full_name}/pulls/{number}",
+        }
+        self.reviews.append(
+            {**review, "_repo": repo.full_name, "_pull": int(number), "_request": body}
+        )
+        for comment in body.get("comments", []):
+            comment_id = next(self._ids)
+            self.review_comments.append(
+                {
+                    "id": comment_id,
+                    "pull_request_review_id": review_id,
+                    "path": comment["path"],
+                    "line": comment["line"],
+                    "start_line": comment.get("start_line"),
+                    "side": comment.get("side", "RIGHT"),
+                    "body": comment["body"],
+                    "user": user,
+                    "commit_id": review["commit_id"],
+                    "html_url": f"{WEB}/{repo.full_name}/pull/{number}#discussion_r{comment_id}",
+                    "_repo": repo.full_name,
+                    "_pull": int(number),
+                }
+            )
+        return httpx.Response(200, json=review)
+
+    def _pulls_for_commit(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        sha: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        found = [
+            self._pull_json(repo, pull)
+            for (full_name, _), pull in self.pulls.items()
+            if full_name == repo.full_name and pull.head_sha == sha
+        ]
+        return httpx.Response(200, json=found)
+
+    def _run_json(self, run: dict[str, Any]) -> dict[str, Any]:
+        public = {k: v for k, v in run.items() if not k.startswith("_")}
+        public["output"] = {**run["output"], "annotations_count": len(run["_annotations"])}
+        return public
+
+    def _validate_run(self, body: dict[str, Any]) -> httpx.Response | None:
+        output = body.get("output") or {}
+        annotations = output.get("annotations") or []
+        if len(annotations) > 50:
+            return _error(
+                422,
+                f"Invalid request.\n\nNo more than 50 items are allowed; {len(annotations)} were supplied.",
+            )
+        for key in ("summary", "text"):
+            if len(output.get(key) or "") > 65535:
+                return _error(
+                    422,
+                    f"Invalid request.\n\nOnly 65535 characters are allowed; {len(output[key])} were supplied.",
+                )
+        for annotation in annotations:
+            if {"path", "start_line", "end_line", "annotation_level", "message"} - set(annotation):
+                return _error(422, "Invalid request.\n\nAnnotation is missing required keys.")
+        actions = body.get("actions") or []
+        if len(actions) > 3 or any(
+            len(a["label"]) > 20 or len(a["description"]) > 40 or len(a["identifier"]) > 20
+            for a in actions
+        ):
+            return _error(422, "Invalid request.\n\nactions are invalid.")
+        return None
+
+    def _create_run(
+        self, request: httpx.Request, query: dict[str, str], body: Any, owner: str, name: str
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        invalid = self._validate_run(body)
+        if invalid is not None:
+            return invalid
+        run_id = next(self._ids)
+        output = dict(body.get("output") or {})
+        annotations = output.pop("annotations", None) or []
+        now = _iso(dt.datetime.now(dt.UTC))
+        completed = "conclusion" in body or body.get("status") == "completed"
+        run = {
+            "id": run_id,
+            "name": body["name"],
+            "head_sha": body["head_sha"],
+            "status": "completed" if completed else body.get("status", "queued"),
+            "conclusion": body.get("conclusion"),
+            "started_at": body.get("started_at", now),
+            "completed_at": body.get("completed_at", now) if completed else None,
+            "output": {
+                "title": output.get("title"),
+                "summary": output.get("summary"),
+                "text": output.get("text"),
+            },
+            "actions": body.get("actions", []),
+            "html_url": f"{WEB}/{repo.full_name}/runs/{run_id}",
+            "url": f"{API}/repos/{repo.full_name}/check-runs/{run_id}",
+            "app": {"id": self.app["id"], "slug": self.app["slug"]},
+            "pull_requests": [],
+            "_repo": repo.full_name,
+            "_annotations": list(annotations),
+            "_requests": [body],
+        }
+        self.check_runs.append(run)
+        return httpx.Response(201, json=self._run_json(run))
+
+    def _update_run(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        run_id: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        run = next(
+            (r for r in self.check_runs if r["id"] == int(run_id) and r["_repo"] == repo.full_name),
+            None,
+        )
+        if run is None:
+            return _error(404, "Not Found")
+        invalid = self._validate_run(body)
+        if invalid is not None:
+            return invalid
+        output = dict(body.get("output") or {})
+        run["_annotations"].extend(output.pop("annotations", None) or [])
+        run["output"].update({k: v for k, v in output.items() if k in ("title", "summary", "text")})
+        for key in ("name", "conclusion", "actions", "status"):
+            if key in body:
+                run[key] = body[key]
+        if "conclusion" in body:
+            run["status"] = "completed"
+        run["_requests"].append(body)
+        return httpx.Response(200, json=self._run_json(run))
+
+    def _list_runs(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        ref: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        runs = [
+            r
+            for r in reversed(self.check_runs)
+            if r["_repo"] == repo.full_name
+            and r["head_sha"] == repo.refs.get(ref, ref)
+            and ("check_name" not in query or r["name"] == query["check_name"])
+            and ("app_id" not in query or str(r["app"]["id"]) == query["app_id"])
+        ]
+        if query.get("filter", "latest") == "latest":
+            seen: set[str] = set()
+            runs = [r for r in runs if not (r["name"] in seen or seen.add(r["name"]))]  # type: ignore[func-returns-value]
+        return httpx.Response(
+            200, json={"total_count": len(runs), "check_runs": [self._run_json(r) for r in runs]}
+        )
+
+    def _issue(
+        self, repo: FakeRepo, number: int, title: str, author: str, *, is_pull: bool
+    ) -> dict[str, Any]:
+        issue = {
+            "id": next(self._ids),
+            "number": number,
+            "title": title,
+            "state": "open",
+            "locked": False,
+            "user": {"login": author, "type": "User"},
+            "html_url": f"{WEB}/{repo.full_name}/{'pull' if is_pull else 'issues'}/{number}",
+            "url": f"{API}/repos/{repo.full_name}/issues/{number}",
+        }
+        if is_pull:
+            issue["pull_request"] = {"url": f"{API}/repos/{repo.full_name}/pulls/{number}"}
+        return issue
+
+    def _get_issue(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        self._repo(owner, name)
+        issue = self.issues.get((f"{owner}/{name}", int(number)))
+        if issue is None:
+            raise _NotFound
+        return httpx.Response(200, json=issue)
+
+    def _list_comments(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        self._get_issue(request, query, body, owner, name, number)
+        items = [
+            {k: v for k, v in c.items() if not k.startswith("_")}
+            for c in self.issue_comments.values()
+            if c["_repo"] == f"{owner}/{name}" and c["_issue"] == int(number)
+        ]
+        return self._page(request, query, items)
+
+    def _create_comment(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        issue = self.issues.get((repo.full_name, int(number)))
+        if issue is None:
+            raise _NotFound
+        if repo.archived:
+            return _error(403, "Repository was archived so is read-only.")
+        if issue["locked"]:
+            return _error(403, "Unable to create comment because issue is locked.")
+        comment_id = next(self._ids)
+        comment = {
+            "id": comment_id,
+            "body": body["body"],
+            "user": {"login": f"{self.app['slug']}[bot]", "type": "Bot"},
+            "html_url": f"{issue['html_url']}#issuecomment-{comment_id}",
+            "url": f"{API}/repos/{repo.full_name}/issues/comments/{comment_id}",
+            "issue_url": issue["url"],
+            "created_at": _iso(dt.datetime.now(dt.UTC)),
+            "updated_at": _iso(dt.datetime.now(dt.UTC)),
+            "_repo": repo.full_name,
+            "_issue": int(number),
+        }
+        self.issue_comments[comment_id] = comment
+        return httpx.Response(201, json={k: v for k, v in comment.items() if not k.startswith("_")})
+
+    def _update_comment(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        comment_id: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        comment = self.issue_comments.get(int(comment_id))
+        if comment is None or comment["_repo"] != repo.full_name:
+            raise _NotFound
+        if repo.archived:
+            return _error(403, "Repository was archived so is read-only.")
+        comment["body"] = body["body"]
+        comment["updated_at"] = _iso(dt.datetime.now(dt.UTC))
+        return httpx.Response(200, json={k: v for k, v in comment.items() if not k.startswith("_")})
+
+    def _delete_comment(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        comment_id: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        comment = self.issue_comments.get(int(comment_id))
+        if comment is None or comment["_repo"] != repo.full_name:
+            raise _NotFound
+        del self.issue_comments[int(comment_id)]
+        return httpx.Response(204)
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _error(status: int, message: str, errors: list[Any] | None = None) -> httpx.Response:
+    body: dict[str, Any] = {"message": message, "documentation_url": DOCS, "status": str(status)}
+    if errors is not None:
+        body["errors"] = errors
+    return httpx.Response(status, json=body)
+
+
+# ---- serving the fake over real HTTP ---------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(fake: FakeGitHub) -> Iterator[str]:
+    """Serve `fake` on localhost in a thread; yields its base URL (the GITHUB_API_URL)."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def endpoint(request: Request) -> Response:
+        proxied = httpx.Request(
+            request.method,
+            str(request.url),
+            headers=list(request.headers.items()),
+            content=await request.body(),
+        )
+        answer = fake.handle(proxied)
+        headers = {
+            k: v
+            for k, v in answer.headers.items()
+            if k.lower() not in ("content-length", "content-encoding")
+        }
+        return Response(answer.content, status_code=answer.status_code, headers=headers)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    app = Starlette(routes=[Route("/{path:path}", endpoint, methods=methods)])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the fake GitHub server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}{fake.prefix}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# ---- webhooks ---------------------------------------------------------------------------
+
+
+def load_webhook(name: str) -> dict[str, Any]:
+    """A fresh copy of tests/fixtures/webhooks/`name`.json (modify it freely)."""
+    data: dict[str, Any] = json.loads((WEBHOOKS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
+
+
+def sign(secret: str | bytes, body: bytes) -> str:
+    """The `X-Hub-Signature-256` header GitHub sends for `body`."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def webhook_headers(
+    event: str, body: bytes, secret: str | bytes, delivery: str | None = None
+) -> dict[str, str]:
+    """The headers of a signed delivery of `body` as event `event`."""
+    return {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-Hub-Signature-256": sign(secret, body),
+        "User-Agent": "GitHub-Hookshot/abc1234",
+        "Content-Type": "application/json",
+    }
+
+
+def event_name(fixture: str) -> str:
+    """`pull_request.synchronize.fork` -> `pull_request`."""
+    return fixture.split(".", 1)[0]
+
+
+def add_pull_from_payload(
+    fake: FakeGitHub,
+    payload: dict[str, Any],
+    *,
+    base_files: dict[str, str],
+    head_files: dict[str, str],
+    default_files: dict[str, str] | None = None,
+    omit_patch: frozenset[str] = frozenset(),
+) -> FakePull:
+    """Make the fake's repository, installation and pull request agree with a webhook payload.
+
+    The pull request's base is the default branch; `default_files` (default: `base_files`)
+    are its files, where chronolog reads `.github/chronolog.yml`.
+    """
+    pull = payload["pull_request"]
+    repository = payload["repository"]
+    installation = payload.get("installation", {}).get("id")
+    full_name = repository["full_name"]
+    if full_name not in fake.repos:
+        fake.add_repo(
+            full_name,
+            repo_id=repository["id"],
+            default_branch=repository["default_branch"],
+            installation_id=installation,
+        )
+    if default_files is not None:
+        fake.set_files(full_name, repository["default_branch"], default_files)
+    created = fake.add_pull(
+        full_name,
+        pull["number"],
+        base_files=base_files,
+        head_files=head_files,
+        base_sha=pull["base"]["sha"],
+        head_sha=pull["head"]["sha"],
+        author=pull["user"]["login"],
+        base_ref=pull["base"]["ref"],
+        head_ref=pull["head"]["ref"],
+        head_repo=(pull["head"].get("repo") or {}).get("full_name", full_name),
+        maintainer_can_modify=bool(pull.get("maintainer_can_modify")),
+        title=pull.get("title", "Update the log"),
+        omit_patch=omit_patch,
+    )
+    if default_files is None:
+        fake.repos[full_name].refs[repository["default_branch"]] = pull["base"]["sha"]
+    return created
