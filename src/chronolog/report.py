@@ -60,21 +60,12 @@ def mark_findings(
 class CheckRunOutput:
     """Everything a completed check run shows: conclusion, `output` fields and buttons."""
 
-    conclusion: str  # "success" or "failure"
+    conclusion: str  # "success" or "failure" (the shell uses "neutral" when it could not check)
     title: str
     summary: str
     text: str | None
     annotations: tuple[dict[str, Any], ...]  # all of them; send at most 50 per request
     actions: tuple[dict[str, Any], ...]
-
-    def output(self, annotations: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-        """The check run's `output` object carrying the given batch of annotations."""
-        output: dict[str, Any] = {"title": self.title, "summary": self.summary}
-        if self.text is not None:
-            output["text"] = self.text
-        if annotations:
-            output["annotations"] = list(annotations)
-        return output
 
 
 def render_check_run(
