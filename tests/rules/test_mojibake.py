@@ -61,10 +61,17 @@ def test_code_blocks_are_checked_too() -> None:
         # they are not mistakes, so they stay.
         "@alice “curly” \u2018quotes\u2019 — and \uff26\uff35\uff2c\uff2c width…",
         "@alice Þórr, and the letter ð",
+        "@alice à la carte, déjà vu",
     ],
 )
 def test_text_that_is_not_mojibake_is_left_alone(body: str) -> None:
     assert findings(entry(body), RULE) == []
+
+
+def test_only_utf8_read_as_windows_1252_or_latin_1_is_looked_for() -> None:
+    # ftfy would also undo MacRoman mojibake (here of a curly apostrophe), but looking for
+    # every encoding's costs seconds on a large non-English log, and it is rare in logs.
+    assert findings(entry("@alice it\u201a\u00c4\u00f4s done"), RULE) == []
 
 
 def test_the_finding_points_at_the_mojibake() -> None:
