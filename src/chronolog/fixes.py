@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,19 +41,44 @@ def apply_edits(lines: Sequence[str], edits: Iterable[Edit]) -> list[str]:
     return result
 
 
+def _span(edit: Edit) -> tuple[int, int]:
+    """The closed interval an edit occupies on a doubled axis (line n at 2n, the gap
+    before it at 2n - 1): two edits clash exactly when their spans intersect."""
+    if edit.is_insertion:
+        return 2 * edit.start_line - 1, 2 * edit.start_line - 1
+    return 2 * edit.start_line, 2 * edit.end_line
+
+
 def compatible_fixes(fixes: Iterable[Fix]) -> list[Fix]:
     """The fixes, in order, that do not clash with an earlier one (ruff's strategy).
 
     The others are dropped for this pass; the caller re-checks and tries them again.
+    The accepted edits are kept as sorted disjoint spans, so each check is a bisection
+    and ten thousand fixes take milliseconds, not minutes.
     """
     accepted: list[Fix] = []
-    taken: list[Edit] = []
+    starts: list[int] = []  # the taken spans' starts, sorted
+    ends: list[int] = []  # their ends, in the same order
     for fix in fixes:
-        if any(_overlaps(edit, other) for edit in fix.edits for other in taken):
+        spans = [_span(edit) for edit in fix.edits]
+        if any(_clashes(start, end, starts, ends) for start, end in spans):
             continue
         accepted.append(fix)
-        taken.extend(fix.edits)
+        for start, end in spans:
+            index = bisect.bisect_left(starts, start)
+            starts.insert(index, start)
+            ends.insert(index, end)
     return accepted
+
+
+def _clashes(start: int, end: int, starts: list[int], ends: list[int]) -> bool:
+    """Whether `[start, end]` meets one of the disjoint sorted spans.
+
+    Of the spans starting at or before `end`, the last one reaches furthest right; the
+    new span clashes with some span exactly when it clashes with that one.
+    """
+    index = bisect.bisect_right(starts, end) - 1
+    return index >= 0 and ends[index] >= start
 
 
 def fixes_to_apply(findings: Iterable[Finding], *, unsafe: bool = False) -> list[Fix]:
