@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronolog.config import BacklinksConfig, ConfigError, RepoConfig, parse_config
 from chronolog.model import Severity
@@ -195,3 +197,26 @@ def test_log_globs(path: str, matched: bool) -> None:
 
 def test_without_logs_there_is_nothing_to_match() -> None:
     assert RepoConfig().matches_log_path("docs/log.md") is None
+
+
+YAML_PIECES = st.sampled_from(
+    [
+        *"abc:-[]{}!&*?|>'\"#%@`,\n \t0123",
+        *("logs", "rules", "backlinks", "enabled", "off", "mojibake", "\n  ", "- "),
+        *("!!binary ", "&a ", "*a", "<<: ", "---\n", "...\n", "? "),
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(YAML_PIECES, max_size=40).map("".join))
+def test_any_text_is_a_config_or_a_config_error(text: str) -> None:
+    # Bad input never crashes: the only exception is a ConfigError that names a line.
+    lines = text.count("\n") + 1
+    try:
+        parse_config(text)
+    except ConfigError as error:
+        line = error.line
+    else:
+        line = 1
+    assert 1 <= line <= lines

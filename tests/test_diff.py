@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronolog.diff import (
     FileDiff,
@@ -171,3 +173,10 @@ def test_real_pair_support_log_appends_at_the_bottom() -> None:
     (hunk,) = parse_patch(github_patch(base, head))
     # Base has 15 lines; head appends a blank line and two entries (lines 16-44).
     assert hunk == Hunk(13, 44, frozenset(range(16, 45)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("@ -+,0123456789\\\n\rx")), max_size=80))
+def test_any_patch_gives_a_diff_and_never_an_exception(patch: str) -> None:
+    diff = file_diff({"filename": "log.md", "status": "modified", "patch": patch})
+    assert diff.where(1) in set(Where)

@@ -242,6 +242,13 @@ def test_a_replacement_with_a_code_fence_gets_a_longer_fence() -> None:
     assert "\n\n````suggestion\n```\n👉 x\n```\n````\n\n" in comment.body
 
 
+def test_a_body_longer_than_github_accepts_is_not_posted() -> None:
+    huge = Finding(
+        "mojibake", Severity.WARNING, 5, 5, "m", Fix("f", (Edit(5, 5, ("é" * 40_000,)),))
+    )
+    assert suggestion_comments(PATH, LOG, marked(huge), DIFF, already_posted=frozenset()) == []
+
+
 def comment(line: int) -> ReviewComment:
     return ReviewComment(PATH, line, None, f"body {line}", f"{line:016x}")
 

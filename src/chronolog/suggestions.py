@@ -22,6 +22,8 @@ from chronolog.report import APPLY_FIXES_LABEL, MarkedFinding
 
 MAX_SUGGESTION_LINES = 30
 MAX_REVIEW_COMMENTS = 30
+# GitHub refuses a longer body, and one bad comment fails the whole review.
+MAX_BODY_LENGTH = 65_536
 _MARKER = re.compile(r"<!-- chronolog:suggestion ([0-9a-f]+) -->")
 
 
@@ -103,9 +105,9 @@ def suggestion_comments(
 ) -> list[ReviewComment]:
     """One review comment per fixable finding of `path` that can be a suggestion.
 
-    Findings whose suggestion was already posted (by fingerprint) are skipped, and so is a
-    fix whose lines overlap an earlier suggestion's: GitHub applies only one suggestion
-    per line in a batch, and the other one comes back on the next push if still needed.
+    Skipped: findings whose suggestion was already posted (by fingerprint), bodies longer
+    than GitHub accepts, and fixes whose lines overlap an earlier suggestion's (GitHub
+    applies one suggestion per line in a batch; the other comes back on the next push).
     """
     comments: list[ReviewComment] = []
     taken: list[tuple[int, int]] = []
@@ -127,6 +129,9 @@ def suggestion_comments(
         fp = fingerprint(finding.rule, path, original)
         if replacement == list(original) or fp in seen:
             continue
+        body = suggestion_body(finding, replacement, fp)
+        if len(body.encode()) > MAX_BODY_LENGTH:
+            continue  # counted in UTF-8 bytes, never fewer than GitHub's characters
         seen.add(fp)
         taken.append(span)
         comments.append(
@@ -134,7 +139,7 @@ def suggestion_comments(
                 path=path,
                 line=end,
                 start_line=start if start < end else None,
-                body=suggestion_body(finding, replacement, fp),
+                body=body,
                 fingerprint=fp,
             )
         )
@@ -145,19 +150,20 @@ def suggestion_body(finding: Finding, replacement: Sequence[str], fp: str) -> st
     """The comment: one line of explanation, the suggestion block, the hidden marker."""
     explanation = f"**chronolog** `{finding.rule}`: {_sentence(finding.message)}"
     if finding.fix is not None:
-        explanation += f". Fix: {_sentence(finding.fix.title)}"
-        if finding.fix.applicability is Applicability.UNSAFE:
-            explanation += " (unsafe: review before committing)"
+        unsafe = finding.fix.applicability is Applicability.UNSAFE
+        note = " (unsafe: review before committing)" if unsafe else ""
+        explanation += f" Fix: {_sentence(finding.fix.title + note)}"
     # A fence must be longer than any run of backticks inside the block.
     longest = max((len(run) for line in replacement for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     block = "\n".join([f"{fence}suggestion", *replacement, fence])
-    return f"{explanation}.\n\n{block}\n\n{marker(fp)}"
+    return f"{explanation}\n\n{block}\n\n{marker(fp)}"
 
 
 def _sentence(text: str) -> str:
-    """`text` on one line without a final period, to be joined into a sentence."""
-    return " ".join(text.split()).rstrip(".")
+    """`text` on one line, ending with a full stop unless it ends with . ? or !"""
+    text = " ".join(text.split())
+    return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
 def review_request(
