@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from chronolog.detect import is_release_notes_name, looks_like_log, starts_with_date
+from chronolog.detect import (
+    is_markdown_path,
+    is_release_notes_name,
+    looks_like_log,
+    starts_with_date,
+)
 from tests.conftest import LOGS
 
 DETECTED = [
@@ -128,3 +133,17 @@ def test_headings_that_start_with_a_date(heading: str) -> None:
 )
 def test_headings_that_do_not_start_with_a_date(heading: str) -> None:
     assert not starts_with_date(heading)
+
+
+@pytest.mark.parametrize(
+    ("path", "markdown"),
+    [
+        ("docs/log.md", True),
+        ("LOG.MD", True),
+        ("a.markdown", True),
+        ("a.txt", False),
+        ("md", False),
+    ],
+)
+def test_markdown_paths(path: str, markdown: bool) -> None:
+    assert is_markdown_path(path) is markdown

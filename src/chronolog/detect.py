@@ -43,11 +43,11 @@ def starts_with_date(heading: str) -> bool:
     return _STARTS_WITH_DATE.match(heading.strip()) is not None
 
 
-MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 
 
 def is_markdown_path(path: str) -> bool:
-    """True for a Markdown file name (`.md`, `.markdown`, ...), in any case."""
+    """True for a Markdown file name (`.md` or `.markdown`, in any case)."""
     return PurePosixPath(path).suffix.lower() in MARKDOWN_SUFFIXES
 
 
