@@ -109,9 +109,10 @@ BacklinkIndex = Mapping[Reference, tuple[EntryLink, ...]]
 
 
 def backlink_index(
-    log: Log, references: Sequence[EntryReferences], scope: Scope
+    log: Log, references: Sequence[EntryReferences], scope: Scope | None
 ) -> dict[Reference, tuple[EntryLink, ...]]:
-    """For each in-scope target, the entries that reference it, newest first.
+    """For each in-scope target (every target when `scope` is None), the entries that
+    reference it, newest first.
 
     Undated entries come last; entries with the same date keep the log's order.
     """
@@ -130,7 +131,7 @@ def backlink_index(
             end_line=end,
         )
         for target in item.references:
-            if target in scope:
+            if scope is None or target in scope:
                 links.setdefault(target, []).append(link)
     return {target: tuple(sorted(entries, key=_newest_first)) for target, entries in links.items()}
 

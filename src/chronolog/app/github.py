@@ -195,6 +195,20 @@ class GitHubApp:
             self._app_info = dict(response.json())
         return self._app_info
 
+    async def repository_installation(self, repo: Repo) -> int | None:
+        """The id of the app's installation on `repo` (app JWT), or None when not installed."""
+        client = self._client(AppAuthStrategy(self.app_id, self._private_key.get_secret_value()))
+        try:
+            async with client:
+                response = await _call(
+                    client.rest.apps.async_get_repo_installation(repo.owner, repo.name)
+                )
+        except GitHubError as error:
+            if error.status == 404:
+                return None
+            raise
+        return int(response.json()["id"])
+
 
 async def _call(request: Awaitable[Response[Any, Any]]) -> Response[Any, Any]:
     """Await a githubkit call, turning its exceptions into `GitHubError`."""

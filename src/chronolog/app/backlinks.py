@@ -1,0 +1,624 @@
+"""Backlinks, the part that talks to GitHub: the push handler, the preview and the pacing.
+
+On a push to the default branch that changes a log, the log is read before and after the
+push, and every issue or pull request whose comment would now say something different
+gets its comment created, edited or deleted (`chronolog.backlinks` decides what; this
+module fetches and writes). A pull request that changes a log gets a preview section in
+its check run saying what the merge will do.
+
+Each target is checked before anything is written: in scope, app installed on its
+repository (each target repository is written to with its own installation's token),
+repository not archived, issue found in that repository (not transferred) and not
+locked. Skipped targets are logged with the reason; nothing here fails a push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from githubkit import Response
+from githubkit.exception import GitHubException, RateLimitExceeded
+
+from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, to_github_error
+from chronolog.backlinks import (
+    Action,
+    BacklinkIndex,
+    ExistingComment,
+    LogSource,
+    PlannedComment,
+    PreviewItem,
+    Scope,
+    Status,
+    affected_targets,
+    backlink_index,
+    backlink_scope,
+    plan_comment,
+    render_preview,
+)
+from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
+from chronolog.detect import is_markdown_path, looks_like_log
+from chronolog.parse import LogDecodeError, decode_log, parse_log
+from chronolog.references import Reference, find_references, web_host
+
+log = logging.getLogger(__name__)
+
+ZERO_SHA = "0" * 40
+# The preview looks up at most this many targets (each costs a REST call or three).
+MAX_PREVIEW_LOOKUPS = 10
+# How often one request is retried after GitHub answered with a rate limit.
+RATE_LIMIT_ATTEMPTS = 5
+PER_PAGE = 100
+MAX_COMMENT_PAGES = 30
+
+
+# ---- pacing -----------------------------------------------------------------------------
+
+
+class Pacer:
+    """Keeps content-creating requests inside GitHub's secondary rate limits.
+
+    Writes are spaced evenly, at most `per_minute` in any minute and `per_hour` in any
+    hour (GitHub allows 80 and 500). After a rate-limit answer, `pause` holds every
+    request back for as long as GitHub asked. `clock` and `sleep` are injectable so tests
+    never wait.
+    """
+
+    def __init__(
+        self,
+        per_minute: int = 80,
+        per_hour: int = 500,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._limits = ((per_minute, 60.0), (per_hour, 3600.0))
+        self._interval = 60.0 / per_minute
+        self._clock = clock
+        self._sleep = sleep
+        self._writes: deque[float] = deque()
+        self._not_before = float("-inf")
+        self.waited = 0.0  # seconds spent waiting, for the backfill's summary
+
+    async def wait(self, *, write: bool) -> None:
+        """Wait until the next request may go; a write also counts against the limits."""
+        now = self._clock()
+        ready = self._not_before
+        if write and self._writes:
+            ready = max(ready, self._writes[-1] + self._interval)
+            for limit, period in self._limits:
+                recent = [moment for moment in self._writes if moment > now - period]
+                if len(recent) >= limit:
+                    ready = max(ready, recent[-limit] + period)
+        if ready > now:
+            await self._sleep(ready - now)
+            self.waited += ready - now
+            now = self._clock()
+        if write:
+            self._writes.append(now)
+            while self._writes and self._writes[0] <= now - 3600.0:
+                self._writes.popleft()
+
+    def pause(self, seconds: float) -> None:
+        """Send nothing for `seconds` from now (GitHub's `Retry-After`)."""
+        self._not_before = max(self._not_before, self._clock() + seconds)
+
+
+async def _send(
+    call: Callable[[], Awaitable[Response[Any, Any]]], pacer: Pacer, *, write: bool = False
+) -> Any:
+    """One REST call, paced, retried after rate limits; returns GitHub's JSON (or None)."""
+    for attempt in range(RATE_LIMIT_ATTEMPTS):
+        await pacer.wait(write=write)
+        try:
+            response = await call()
+        except RateLimitExceeded as exc:
+            wait = max(exc.retry_after.total_seconds(), 1.0)
+        except GitHubException as exc:
+            error = to_github_error(exc)
+            if error.status != 403 or "secondary rate limit" not in error.message.lower():
+                raise error from None
+            # No Retry-After: GitHub asks for at least a minute, then exponential back-off.
+            wait = 60.0 * 2**attempt
+        else:
+            return response.json() if response.content else None
+        log.warning("GitHub rate limit; waiting %.0f s before retrying", wait)
+        pacer.pause(wait)
+    raise GitHubError(429, "GitHub kept answering with a rate limit; run again later")
+
+
+# ---- targets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one target: its status and the comment actions taken (or planned)."""
+
+    target: Reference
+    status: Status
+    actions: tuple[Action, ...] = ()
+    detail: str = ""
+
+    def describe(self) -> str:
+        done = ", ".join(action.value for action in self.actions) or "nothing to do"
+        text = f"{self.target}: {done}" if self.status is Status.LINK else f"{self.target}: "
+        if self.status is not Status.LINK:
+            text += self.status.value
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@dataclass(frozen=True)
+class Access:
+    status: Status
+    gh: Installation | None = None
+    detail: str = ""
+
+
+class Targets:
+    """Where chronolog may comment, looked up once per repository, with one client each.
+
+    Clients are opened on `stack` and closed with it. `known` seeds the lookups with the
+    log repository's own installation, which needs no lookup.
+    """
+
+    def __init__(
+        self,
+        app: GitHubApp,
+        scope: Scope,
+        stack: AsyncExitStack,
+        pacer: Pacer,
+        known: Mapping[str, tuple[int, Installation]] = {},
+    ) -> None:
+        self.app = app
+        self.scope = scope
+        self._stack = stack
+        self._pacer = pacer
+        self._installations: dict[str, int | None] = {
+            name.lower(): installation_id for name, (installation_id, _) in known.items()
+        }
+        self._clients: dict[int, Installation] = dict(known.values())
+        self._repos: dict[str, dict[str, Any] | None] = {}
+        self.lookups = 0
+
+    async def client(self, repo: Repo) -> Installation | None:
+        """The client of the installation on `repo`, or None when the app is not there."""
+        name = repo.full_name.lower()
+        if name not in self._installations:
+            self.lookups += 1
+            self._installations[name] = await self.app.repository_installation(repo)
+        installation_id = self._installations[name]
+        if installation_id is None:
+            return None
+        if installation_id not in self._clients:
+            gh = await self._stack.enter_async_context(self.app.installation(installation_id))
+            self._clients[installation_id] = gh
+        return self._clients[installation_id]
+
+    async def repository(self, gh: Installation, repo: Repo) -> dict[str, Any] | None:
+        """`GET /repos/{o}/{r}` (None on 404), once per repository."""
+        name = repo.full_name.lower()
+        if name not in self._repos:
+            self._repos[name] = await _get_or_none(
+                lambda: gh.github.rest.repos.async_get(repo.owner, repo.name), self._pacer
+            )
+        return self._repos[name]
+
+    async def access(self, target: Reference) -> Access:
+        """Whether a comment may be written on `target`, and with which client."""
+        if target not in self.scope:
+            return Access(Status.OUT_OF_SCOPE, detail=f"scope: {self.scope.describe()}")
+        repo = Repo(target.owner, target.repo)
+        gh = await self.client(repo)
+        if gh is None:
+            return Access(Status.NOT_INSTALLED)
+        repository = await self.repository(gh, repo)
+        if repository is None:
+            return Access(Status.NOT_FOUND, detail="repository not found")
+        if repository.get("archived"):
+            return Access(Status.ARCHIVED)
+        issue = await _get_or_none(
+            lambda: gh.github.rest.issues.async_get(repo.owner, repo.name, target.number),
+            self._pacer,
+        )
+        if issue is None:
+            return Access(Status.NOT_FOUND)
+        if not _same_repository(issue, target):
+            moved = str(issue.get("html_url") or issue.get("repository_url") or "elsewhere")
+            return Access(Status.TRANSFERRED, detail=f"now {moved}")
+        if issue.get("locked"):
+            return Access(Status.LOCKED)
+        return Access(Status.LINK, gh)
+
+
+async def _get_or_none(
+    call: Callable[[], Awaitable[Response[Any, Any]]], pacer: Pacer
+) -> dict[str, Any] | None:
+    try:
+        data = await _send(call, pacer)
+    except GitHubError as error:
+        # 404: missing or invisible to this installation; 410: the issue was deleted.
+        if error.status in (404, 410):
+            return None
+        raise
+    return dict(data) if isinstance(data, dict) else None
+
+
+def _same_repository(issue: Mapping[str, Any], target: Reference) -> bool:
+    """False when GitHub redirected to an issue that now lives in another repository."""
+    location = str(issue.get("repository_url") or "")
+    if location:
+        return location.lower().endswith(f"/repos/{target.full_name}")
+    html_url = str(issue.get("html_url") or "").lower()
+    return f"/{target.full_name}/" in html_url or not html_url
+
+
+_WRITE_REFUSALS = {
+    "locked": Status.LOCKED,
+    "archived": Status.ARCHIVED,
+}
+
+
+async def sync_target(
+    source: LogSource,
+    target: Reference,
+    links: Sequence[Any],
+    targets: Targets,
+    pacer: Pacer,
+    *,
+    bot_login: str | None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Make the backlink comment of `source` on `target` match `links` (or remove it).
+
+    With `dry_run`, reads what is there and returns the actions it would take.
+    """
+    access = await targets.access(target)
+    if access.gh is None:
+        return Outcome(target, access.status, detail=access.detail)
+    gh = access.gh
+    comments = await _all_comments(gh, target, pacer)
+    existing = [
+        ExistingComment(int(c["id"]), str(c.get("body") or ""))
+        for c in comments
+        if _written_by_us(c, bot_login)
+    ]
+    steps = plan_comment(source, target, links, existing)
+    actions = tuple(step.action for step in steps)
+    if dry_run:
+        return Outcome(target, Status.LINK, actions, detail="dry run")
+    for step in steps:
+        request = _comment_request(gh, target, step)
+        if request is None:
+            continue
+        try:
+            await _send(request, pacer, write=True)
+        except GitHubError as error:
+            refused = next(
+                (s for word, s in _WRITE_REFUSALS.items() if word in error.message.lower()), None
+            )
+            if error.status == 403 and refused is not None:
+                return Outcome(target, refused, detail=str(error))
+            if error.status in (404, 410):
+                return Outcome(target, Status.NOT_FOUND, detail=str(error))
+            raise
+    return Outcome(target, Status.LINK, actions)
+
+
+def _comment_request(
+    gh: Installation, target: Reference, step: PlannedComment
+) -> Callable[[], Awaitable[Response[Any, Any]]] | None:
+    """The REST call that carries out one step of a plan (None for "unchanged")."""
+    issues = gh.github.rest.issues
+    owner, name = target.owner, target.repo
+    body = {"body": step.body or ""}
+    if step.action is Action.CREATE:
+        return partial(issues.async_create_comment, owner, name, target.number, data=body)
+    if step.comment_id is None:
+        return None
+    if step.action is Action.UPDATE:
+        return partial(
+            issues.async_update_comment,
+            owner,
+            name,
+            step.comment_id,
+            data={"body": step.body or ""},
+        )
+    if step.action is Action.DELETE:
+        return partial(issues.async_delete_comment, owner, name, step.comment_id)
+    return None
+
+
+async def _all_comments(gh: Installation, target: Reference, pacer: Pacer) -> list[dict[str, Any]]:
+    comments: list[dict[str, Any]] = []
+    for page in range(1, MAX_COMMENT_PAGES + 1):
+        batch = await _send(
+            partial(
+                gh.github.rest.issues.async_list_comments,
+                target.owner,
+                target.repo,
+                target.number,
+                per_page=PER_PAGE,
+                page=page,
+            ),
+            pacer,
+        )
+        comments.extend(batch or [])
+        if len(batch or []) < PER_PAGE:
+            break
+    return comments
+
+
+def _written_by_us(comment: Mapping[str, Any], bot_login: str | None) -> bool:
+    """Only the app's own comments are edited or deleted, whatever marker others copy."""
+    user = comment.get("user") or {}
+    if bot_login is not None:
+        return str(user.get("login", "")).lower() == bot_login.lower()
+    return user.get("type") == "Bot"
+
+
+async def bot_login(app: GitHubApp) -> str | None:
+    """The login the app's comments carry (`<slug>[bot]`), or None if GitHub won't say."""
+    try:
+        info = await app.app_info()
+    except GitHubError as error:
+        log.warning("could not read the app's slug (%s); matching comments by bot type", error)
+        return None
+    slug = info.get("slug")
+    return f"{slug}[bot]" if slug else None
+
+
+# ---- the push handler --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Push:
+    """A push to a repository's default branch, from the `push` webhook payload."""
+
+    repo: Repo
+    web_url: str  # repository.html_url: links and references use its host
+    default_branch: str
+    before: str
+    after: str
+    forced: bool
+    installation_id: int
+    paths: frozenset[str]  # added, modified or removed by the pushed commits
+    commits_complete: bool  # False when the payload may not list every commit
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Push | None:
+        """The push, or None when it is not to the default branch or deletes it."""
+        repository = payload.get("repository") or {}
+        branch = str(repository.get("default_branch") or "")
+        after = str(payload.get("after") or ZERO_SHA)
+        installation = payload.get("installation") or {}
+        if payload.get("ref") != f"refs/heads/{branch}" or after == ZERO_SHA:
+            return None
+        if "id" not in installation:
+            return None
+        commits = payload.get("commits") or []
+        paths = {
+            str(path)
+            for commit in commits
+            for key in ("added", "modified", "removed")
+            for path in commit.get(key) or ()
+        }
+        before = str(payload.get("before") or ZERO_SHA)
+        return cls(
+            repo=Repo.from_payload(repository),
+            web_url=str(repository.get("html_url") or ""),
+            default_branch=branch,
+            before=before,
+            after=after,
+            forced=bool(payload.get("forced")),
+            installation_id=int(installation["id"]),
+            paths=frozenset(paths),
+            # GitHub lists at most 2048 commits (20 in older versions), and a push that
+            # only drops commits (a force-push back) lists none.
+            commits_complete=0 < len(commits) < 20 or before == ZERO_SHA,
+        )
+
+
+async def handle_push(app: GitHubApp, payload: Mapping[str, Any]) -> list[Outcome]:
+    """The `push` webhook: update the backlinks of every log the push changed."""
+    push = Push.from_payload(payload)
+    if push is None:
+        return []
+    async with app.installation(push.installation_id) as gh:
+        return await post_backlinks(app, gh, push)
+
+
+async def post_backlinks(
+    app: GitHubApp, gh: Installation, push: Push, *, pacer: Pacer | None = None
+) -> list[Outcome]:
+    """Create, edit or delete the backlink comments a push to the default branch calls for."""
+    pacer = pacer or Pacer()
+    config = await read_config(gh, push.repo, push.after)
+    if not config.backlinks.enabled:
+        return []
+    scope = backlink_scope(push.repo.full_name, config.backlinks.owners, config.backlinks.repos)
+    host = web_host(push.web_url)
+    login = await bot_login(app)
+    outcomes: list[Outcome] = []
+    async with AsyncExitStack() as stack:
+        known = {push.repo.full_name: (push.installation_id, gh)}
+        targets = Targets(app, scope, stack, pacer, known)
+        for path in sorted(await changed_paths(gh, push, pacer)):
+            old_text = await read_text(gh, push.repo, path, push.before)
+            new_text = await read_text(gh, push.repo, path, push.after)
+            if not is_log(config, path, old_text, new_text):
+                continue
+            old = index_text(old_text, host, push.repo.full_name, scope)
+            new = index_text(new_text, host, push.repo.full_name, scope)
+            source = LogSource(host, push.repo.full_name, path, push.default_branch, push.after)
+            for target in affected_targets(old, new):
+                outcome = await _sync_logged(source, target, new, targets, pacer, login)
+                outcomes.append(outcome)
+    return outcomes
+
+
+async def _sync_logged(
+    source: LogSource,
+    target: Reference,
+    new: BacklinkIndex,
+    targets: Targets,
+    pacer: Pacer,
+    login: str | None,
+) -> Outcome:
+    try:
+        outcome = await sync_target(
+            source, target, new.get(target, ()), targets, pacer, bot_login=login
+        )
+    except GitHubError as error:
+        outcome = Outcome(target, Status.NOT_FOUND, detail=f"GitHub failed: {error}")
+        log.warning("backlink from %s on %s failed: %s", source.path, target, error)
+        return outcome
+    log.info("backlink from %s:%s on %s", source.repo, source.path, outcome.describe())
+    return outcome
+
+
+async def read_config(gh: Installation, repo: Repo, ref: str) -> RepoConfig:
+    """`.github/chronolog.yml` at `ref`; defaults when absent or invalid (logged)."""
+    data = await gh.read_file(repo, CONFIG_PATH, ref)
+    if data is None:
+        return RepoConfig()
+    try:
+        return parse_config(decode_log(data, CONFIG_PATH))
+    except (ConfigError, LogDecodeError) as error:
+        log.warning("%s: %s; backlinks use the default scope", repo.full_name, error)
+        return RepoConfig()
+
+
+async def changed_paths(gh: Installation, push: Push, pacer: Pacer) -> set[str]:
+    """The files the push changed: from its commits, and from GitHub's compare when the
+    commit list may be incomplete or history was rewritten (both directions, so that files
+    changed only by dropped commits count too)."""
+    paths = set(push.paths)
+    if push.commits_complete and not push.forced:
+        return paths
+    for base, head in ((push.before, push.after), (push.after, push.before)):
+        if ZERO_SHA in (base, head):
+            continue
+        try:
+            comparison = await _send(
+                partial(
+                    gh.github.rest.repos.async_compare_commits,
+                    push.repo.owner,
+                    push.repo.name,
+                    f"{base}...{head}",
+                ),
+                pacer,
+            )
+        except GitHubError as error:
+            log.warning("compare %s...%s failed: %s", base[:7], head[:7], error)
+            continue
+        for item in (comparison or {}).get("files") or ():
+            paths.add(str(item["filename"]))
+            if item.get("previous_filename"):
+                paths.add(str(item["previous_filename"]))
+    return paths
+
+
+async def read_text(gh: Installation, repo: Repo, path: str, ref: str) -> str | None:
+    """The file's text at `ref`; None when absent, not UTF-8 or `ref` is the zero commit."""
+    if ref == ZERO_SHA:
+        return None
+    data = await gh.read_file(repo, path, ref)
+    if data is None:
+        return None
+    try:
+        return decode_log(data, path)
+    except LogDecodeError as error:
+        log.warning("%s", error)
+        return None
+
+
+def is_log(config: RepoConfig, path: str, *texts: str | None) -> bool:
+    """Whether `path` is a log: named by `logs:` in the config, or detected by its headings."""
+    configured = config.matches_log_path(path)
+    if configured is not None:
+        return configured
+    return is_markdown_path(path) and any(
+        text is not None and looks_like_log(text, path=path) for text in texts
+    )
+
+
+def index_text(text: str | None, host: str, repo: str, scope: Scope | None) -> BacklinkIndex:
+    """The backlink index of a log's text (empty for no text)."""
+    if text is None:
+        return {}
+    parsed = parse_log(text)
+    return backlink_index(parsed, find_references(parsed, host=host, repo=repo), scope)
+
+
+# ---- the pull request preview ------------------------------------------------------------
+
+
+async def backlink_preview(
+    app: GitHubApp,
+    gh: Installation,
+    repo: Repo,
+    base_sha: str,
+    changed_logs: Iterable[tuple[str, str]],
+    config: RepoConfig,
+    *,
+    web_url: str | None = None,
+    pacer: Pacer | None = None,
+) -> str | None:
+    """The check-run section "On merge, chronolog will link back from: ..." or None.
+
+    `changed_logs` holds (path, text at the head commit) of each changed log. Each target
+    whose comment the merge would change is listed with what will happen; at most
+    `MAX_PREVIEW_LOOKUPS` targets are looked up (the rest say "not checked yet").
+    """
+    if not config.backlinks.enabled:
+        return None
+    pacer = pacer or Pacer()
+    scope = backlink_scope(repo.full_name, config.backlinks.owners, config.backlinks.repos)
+    sections: list[str] = []
+    async with AsyncExitStack() as stack:
+        targets = Targets(app, scope, stack, pacer)
+        if web_url is None:
+            repository = await targets.repository(gh, repo)
+            web_url = str((repository or {}).get("html_url") or "https://github.com")
+        host = web_host(web_url)
+        looked_up = 0
+        for path, head_text in changed_logs:
+            base_text = await read_text(gh, repo, path, base_sha)
+            old = index_text(base_text, host, repo.full_name, None)
+            new = index_text(head_text, host, repo.full_name, None)
+            items: list[PreviewItem] = []
+            for target in affected_targets(old, new):
+                if target not in scope:
+                    if target in new:
+                        items.append(PreviewItem(target, Status.OUT_OF_SCOPE))
+                    continue
+                if target not in new:
+                    items.append(PreviewItem(target, Status.UNLINK))
+                    continue
+                if looked_up >= MAX_PREVIEW_LOOKUPS:
+                    items.append(PreviewItem(target, Status.NOT_CHECKED))
+                    continue
+                looked_up += 1
+                try:
+                    access = await targets.access(target)
+                    status = access.status
+                except GitHubError as error:
+                    log.warning("preview lookup of %s failed: %s", target, error)
+                    status = Status.NOT_CHECKED
+                items.append(PreviewItem(_with_kind(target, new), status))
+            section = render_preview(host, path, items, scope)
+            if section:
+                sections.append(section)
+    return "\n\n".join(sections) or None
+
+
+def _with_kind(target: Reference, index: BacklinkIndex) -> Reference:
+    """The target as the index has it (the index's key keeps the URL's kind)."""
+    return next((key for key in index if key == target), target)
