@@ -22,12 +22,14 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from githubkit import Response
 from githubkit.exception import GitHubException, RateLimitExceeded
 
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, to_github_error
+from chronolog.app.pull_request import LogsOfPull, PullRequest, SectionBuilder
+from chronolog.app.queue import Delivery
 from chronolog.backlinks import (
     Action,
     BacklinkIndex,
@@ -47,6 +49,9 @@ from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from chronolog.detect import is_markdown_path, looks_like_log
 from chronolog.parse import LogDecodeError, decode_log, parse_log
 from chronolog.references import Reference, find_references, web_host
+
+if TYPE_CHECKING:
+    from chronolog.app.handlers import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -425,6 +430,16 @@ class Push:
         )
 
 
+def pushes_default_branch(payload: Mapping[str, Any]) -> bool:
+    """Whether a `push` payload moves the repository's default branch forward (or back)."""
+    return Push.from_payload(payload) is not None
+
+
+async def on_push(ctx: AppContext, delivery: Delivery) -> None:
+    """The handler of `push` in the app's handler table."""
+    await handle_push(ctx.github, delivery.payload)
+
+
 async def handle_push(app: GitHubApp, payload: Mapping[str, Any]) -> list[Outcome]:
     """The `push` webhook: update the backlinks of every log the push changed."""
     push = Push.from_payload(payload)
@@ -558,6 +573,18 @@ def index_text(text: str | None, host: str, repo: str, scope: Scope | None) -> B
 
 
 # ---- the pull request preview ------------------------------------------------------------
+
+
+def preview_section(app: GitHubApp) -> SectionBuilder:
+    """The check run's backlink preview, as a section builder for `check_pull_request`."""
+
+    async def build(gh: Installation, pr: PullRequest, found: LogsOfPull) -> str | None:
+        if found.config_error is not None or not found.logs:
+            return None
+        changed = [(checked.path, checked.text) for checked in found.logs]
+        return await backlink_preview(app, gh, pr.repo, pr.base_sha, changed, found.config)
+
+    return build
 
 
 async def backlink_preview(

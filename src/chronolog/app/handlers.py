@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chronolog.app.backlinks import on_push, pushes_default_branch
 from chronolog.app.fix_action import apply_fixes
 from chronolog.app.github import GitHubApp, Installation, Repo
 from chronolog.app.pull_request import PullRequest, SectionBuilder, check_pull_request
@@ -145,6 +146,7 @@ HANDLERS: tuple[Route, ...] = (
     Route("check_suite", "rerequested", on_rerequested),
     Route("check_run", "rerequested", on_rerequested),
     Route("check_run", "requested_action", on_apply_fixes, accepts=_apply_fixes_clicked),
+    Route("push", None, on_push, accepts=pushes_default_branch),
 )
 
 
