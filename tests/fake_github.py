@@ -173,6 +173,7 @@ class FakeGitHub:
         self.review_comments: list[dict[str, Any]] = []
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.issue_comments: dict[int, dict[str, Any]] = {}
+        self.transferred: dict[tuple[str, int], tuple[str, int]] = {}  # old -> new issue
         self.commits: list[dict[str, Any]] = []  # made through PUT contents
         self.tokens: dict[str, tuple[int, dt.datetime]] = {}
         self.requests: list[Recorded] = []
@@ -201,6 +202,9 @@ class FakeGitHub:
                 ("POST", r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", self._create_comment),
                 ("PATCH", r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", self._update_comment),
                 ("DELETE", r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", self._delete_comment),
+                ("GET", r"/repos/([^/]+)/([^/]+)/compare/(.+)\.\.\.(.+)", self._compare),
+                ("GET", r"/repos/([^/]+)/([^/]+)/branches/([^/]+)", self._get_branch),
+                ("GET", r"/repos/([^/]+)/([^/]+)/git/trees/([^/]+)", self._get_tree),
             )
         ]
 
@@ -302,6 +306,24 @@ class FakeGitHub:
         self.issues[(full_name, number)] = issue
         return issue
 
+    def transfer_issue(
+        self, full_name: str, number: int, new_full_name: str, new_number: int
+    ) -> None:
+        """Move an issue to another repository: its old address answers 301 from now on."""
+        issue = self.issues.pop((full_name, number))
+        new_repo = self.repos[new_full_name]
+        moved = self._issue(new_repo, new_number, issue["title"], "octocat", is_pull=False)
+        self.issues[(new_full_name, new_number)] = moved
+        self.transferred[(full_name, number)] = (new_full_name, new_number)
+
+    def comments_on(self, full_name: str, number: int) -> list[dict[str, Any]]:
+        """The comments on an issue or pull request, oldest first."""
+        return [
+            comment
+            for comment in self.issue_comments.values()
+            if comment["_repo"] == full_name and comment["_issue"] == number
+        ]
+
     def fail(
         self,
         method: str,
@@ -400,7 +422,7 @@ class FakeGitHub:
     def _authenticate(self, request: httpx.Request, path: str) -> httpx.Response | None:
         header = request.headers.get("authorization", "")
         scheme, _, credential = header.partition(" ")
-        if path.startswith("/app"):
+        if path.startswith("/app") or re.fullmatch(r"/repos/[^/]+/[^/]+/installation", path):
             if scheme.lower() != "bearer":
                 return _error(401, "A JSON web token could not be decoded")
             try:
@@ -896,6 +918,7 @@ class FakeGitHub:
             "user": {"login": author, "type": "User"},
             "html_url": f"{WEB}/{repo.full_name}/{'pull' if is_pull else 'issues'}/{number}",
             "url": f"{API}/repos/{repo.full_name}/issues/{number}",
+            "repository_url": f"{API}/repos/{repo.full_name}",
         }
         if is_pull:
             issue["pull_request"] = {"url": f"{API}/repos/{repo.full_name}/pulls/{number}"}
@@ -911,6 +934,16 @@ class FakeGitHub:
         number: str,
     ) -> httpx.Response:
         self._repo(owner, name)
+        moved = self.transferred.get((f"{owner}/{name}", int(number)))
+        if moved is not None:
+            old = f"/repos/{owner}/{name}/issues/{number}"
+            new = f"/repos/{moved[0]}/issues/{moved[1]}"
+            location = str(request.url.copy_with(path=request.url.path.replace(old, new)))
+            return httpx.Response(
+                301,
+                json={"message": "Moved Permanently", "url": location},
+                headers={"location": location},
+            )
         issue = self.issues.get((f"{owner}/{name}", int(number)))
         if issue is None:
             raise _NotFound
@@ -1000,6 +1033,72 @@ class FakeGitHub:
             raise _NotFound
         del self.issue_comments[int(comment_id)]
         return httpx.Response(204)
+
+    def _compare(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        base: str,
+        head: str,
+    ) -> httpx.Response:
+        """The files that differ between two commits (this fake keeps no merge bases)."""
+        repo = self._repo(owner, name)
+        old, new = repo.files_at(base), repo.files_at(head)
+        if old is None or new is None:
+            return _error(404, "Not Found")
+        files = [
+            {
+                "filename": path,
+                "status": "added"
+                if path not in old
+                else "removed"
+                if path not in new
+                else "modified",
+                "sha": blob_sha(new.get(path, b"")),
+            }
+            for path in sorted(set(old) | set(new))
+            if old.get(path) != new.get(path)
+        ]
+        return httpx.Response(200, json={"status": "diverged", "files": files, "commits": []})
+
+    def _get_branch(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        branch: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        if branch not in repo.refs:
+            return _error(404, "Branch not found")
+        commit = {"sha": repo.refs[branch]}
+        return httpx.Response(200, json={"name": branch, "commit": commit, "protected": False})
+
+    def _get_tree(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        ref: str,
+    ) -> httpx.Response:
+        """`GET /git/trees/{ref}`: every file (the fake's trees are flat and never truncated)."""
+        repo = self._repo(owner, name)
+        files = repo.files_at(ref)
+        if files is None:
+            return _error(404, "Not Found")
+        tree = [
+            {"path": path, "mode": "100644", "type": "blob", "sha": blob_sha(content)}
+            for path, content in sorted(files.items())
+        ]
+        sha = repo.refs.get(ref, ref)
+        return httpx.Response(200, json={"sha": sha, "tree": tree, "truncated": False})
 
 
 class _NotFound(Exception):

@@ -299,6 +299,7 @@ class Status(StrEnum):
     TRANSFERRED = "not linked: it was transferred to another repository"
     NOT_CHECKED = "not checked yet (lookup limit reached); it will be tried on merge"
     DISABLED = "not linked: backlinks are disabled in .github/chronolog.yml"
+    FAILED = "not linked yet: GitHub failed; the next push or a backfill tries again"
 
 
 @dataclass(frozen=True)

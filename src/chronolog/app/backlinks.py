@@ -491,7 +491,7 @@ async def _sync_logged(
             source, target, new.get(target, ()), targets, pacer, bot_login=login
         )
     except GitHubError as error:
-        outcome = Outcome(target, Status.NOT_FOUND, detail=f"GitHub failed: {error}")
+        outcome = Outcome(target, Status.FAILED, detail=str(error))
         log.warning("backlink from %s on %s failed: %s", source.path, target, error)
         return outcome
     log.info("backlink from %s:%s on %s", source.repo, source.path, outcome.describe())

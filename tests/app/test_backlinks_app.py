@@ -1,0 +1,422 @@
+"""Backlinks against the shared fake GitHub: pushes to the default branch and the preview."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from chronolog.app.backlinks import (
+    Outcome,
+    Pacer,
+    Push,
+    backlink_preview,
+    handle_push,
+    post_backlinks,
+    pushes_default_branch,
+)
+from chronolog.app.github import GitHubApp, Repo
+from chronolog.backlinks import Action, Status
+from chronolog.config import RepoConfig, parse_config
+from tests.conftest import LOGS
+from tests.fake_github import FakeGitHub, load_webhook
+
+LOG_REPO = "sourcegraph/devx-scratch"
+PATH = "2022/support/log.snb.md"
+WEB = "https://github.com/sourcegraph/devx-scratch"
+SHA = {name: (str(n) * 40) for n, name in enumerate(["base", "one", "two", "three", "four"], 1)}
+ISSUE = ("sourcegraph/sourcegraph", 50000)
+LOCKED = ("sourcegraph/sourcegraph", 50001)
+
+ENTRY_ONE = (
+    "## 2022-11-28\n\n"
+    "@octocat found https://github.com/sourcegraph/sourcegraph/issues/50000 again, see also "
+    "sourcegraph/sourcegraph#50001, https://github.com/sourcegraph/infrastructure/pull/9999 "
+    "and https://github.com/kennyp/asdf-golang/issues/79\n\n"
+)
+ENTRY_TWO = "## 2022-11-29\n\n@hubot follow-up on sourcegraph/sourcegraph#50000\n\n"
+
+
+def reference_log() -> str:
+    return (LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8")
+
+
+def with_entries(*entries: str) -> str:
+    text = reference_log()
+    return text.replace("## 2022-11-25\n", "".join(entries) + "## 2022-11-25\n", 1)
+
+
+@pytest.fixture
+def world(fake: FakeGitHub) -> FakeGitHub:
+    """The log repository and the repositories its entries reference."""
+    fake.add_repo(LOG_REPO, installation_id=1)
+    fake.add_repo("sourcegraph/sourcegraph", installation_id=1)
+    fake.add_repo("sourcegraph/infrastructure")  # the app is not installed there
+    fake.add_repo("kennyp/asdf-golang", installation_id=3)  # installed, but out of scope
+    fake.add_issue(*ISSUE)
+    fake.add_issue(*LOCKED, locked=True)
+    fake.add_issue("kennyp/asdf-golang", 79)
+    fake.set_files(LOG_REPO, SHA["base"], {PATH: reference_log()})
+    return fake
+
+
+def push_payload(
+    before: str, after: str, *, paths: tuple[str, ...] = (PATH,), forced: bool = False
+) -> dict[str, Any]:
+    """A real push payload, pointed at the log repository's default branch."""
+    payload = load_webhook("push.new-branch")
+    payload.update(ref="refs/heads/main", before=before, after=after, forced=forced, created=False)
+    payload["repository"].update(
+        name="devx-scratch", full_name=LOG_REPO, html_url=WEB, default_branch="main"
+    )
+    payload["repository"]["owner"]["login"] = "sourcegraph"
+    payload["installation"]["id"] = 1
+    commit = dict(payload["commits"][0], id=after, added=[], modified=list(paths), removed=[])
+    payload["commits"] = [commit] if paths else []
+    payload["head_commit"] = commit if paths else None
+    return payload
+
+
+def push(fake: FakeGitHub, before: str, after: str, text: str) -> dict[str, Any]:
+    fake.set_files(LOG_REPO, after, {PATH: text})
+    fake.repos[LOG_REPO].refs["main"] = after
+    return push_payload(before, after)
+
+
+def writes(fake: FakeGitHub) -> list[str]:
+    """The requests that change something on GitHub (token exchanges left out)."""
+    return [route for route in fake.routes() if route.split()[0] in ("POST", "PATCH", "DELETE")]
+
+
+def summary(outcomes: list[Outcome]) -> list[tuple[str, Status, tuple[Action, ...]]]:
+    return [(str(o.target), o.status, o.actions) for o in outcomes]
+
+
+EXPECTED_FIRST_PUSH = [
+    "GET /repos/sourcegraph/devx-scratch/contents/.github/chronolog.yml",
+    "GET /app",
+    "GET /repos/sourcegraph/devx-scratch/contents/2022/support/log.snb.md",
+    "GET /repos/sourcegraph/devx-scratch/contents/2022/support/log.snb.md",
+    "GET /repos/sourcegraph/infrastructure/installation",
+    "GET /repos/sourcegraph/sourcegraph/installation",
+    "GET /repos/sourcegraph/sourcegraph",
+    "GET /repos/sourcegraph/sourcegraph/issues/50000",
+    "GET /repos/sourcegraph/sourcegraph/issues/50000/comments",
+    "POST /repos/sourcegraph/sourcegraph/issues/50000/comments",
+    "GET /repos/sourcegraph/sourcegraph/issues/50001",
+]
+
+
+@pytest.mark.anyio
+async def test_a_merge_adding_an_entry_comments_only_in_scope(
+    world: FakeGitHub, github_app: GitHubApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="chronolog.app.backlinks")
+    payload = push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE))
+
+    outcomes = await handle_push(github_app, payload)
+
+    assert summary(outcomes) == [
+        ("sourcegraph/infrastructure#9999", Status.NOT_INSTALLED, ()),
+        ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.CREATE,)),
+        ("sourcegraph/sourcegraph#50001", Status.LOCKED, ()),
+    ]
+    assert world.routes() == EXPECTED_FIRST_PUSH
+    (comment,) = world.comments_on(*ISSUE)
+    assert comment["body"].splitlines()[3] == (
+        f"- [2022-11-28]({WEB}/blob/main/{PATH}#2022-11-28) ([lines 5-7 at 2222222]"
+        f"({WEB}/blob/{SHA['one']}/{PATH}?plain=1#L5-L7)): "
+        "`@octocat found https://github.com/sourcegraph/sourcegraph/issues/50000 again, "
+        "see also sourcegraph/sourcegraph#50001, h…`"
+    )
+    # Installed on kennyp/asdf-golang, but outside the scope: never even looked at.
+    assert not [r for r in world.requests if "kennyp" in r.path]
+    assert world.comments_on("sourcegraph/sourcegraph", 50001) == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "backlink from sourcegraph/devx-scratch:2022/support/log.snb.md on "
+        "sourcegraph/infrastructure#9999: not linked: chronolog is not installed there",
+        "backlink from sourcegraph/devx-scratch:2022/support/log.snb.md on "
+        "sourcegraph/sourcegraph#50000: create",
+        "backlink from sourcegraph/devx-scratch:2022/support/log.snb.md on "
+        "sourcegraph/sourcegraph#50001: not linked: the conversation is locked",
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_second_entry_edits_the_comment_and_a_redelivery_posts_nothing(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    await handle_push(github_app, push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE)))
+    (created,) = world.comments_on(*ISSUE)
+    second = push(world, SHA["one"], SHA["two"], with_entries(ENTRY_TWO, ENTRY_ONE))
+    world.requests.clear()
+
+    outcomes = await handle_push(github_app, second)
+
+    assert summary(outcomes) == [("sourcegraph/sourcegraph#50000", Status.LINK, (Action.UPDATE,))]
+    assert writes(world) == [
+        f"PATCH /repos/sourcegraph/sourcegraph/issues/comments/{created['id']}"
+    ]
+    (comment,) = world.comments_on(*ISSUE)
+    assert comment["body"].splitlines()[1:5] == [
+        f"This is mentioned in 2 entries of the log [{PATH}]({WEB}/blob/main/{PATH}) "
+        f"in {LOG_REPO}:",
+        "",
+        f"- [2022-11-29]({WEB}/blob/main/{PATH}#2022-11-29) ([lines 5-7 at 3333333]"
+        f"({WEB}/blob/{SHA['two']}/{PATH}?plain=1#L5-L7)): "
+        "`@hubot follow-up on sourcegraph/sourcegraph#50000`",
+        f"- [2022-11-28]({WEB}/blob/main/{PATH}#2022-11-28) ([lines 9-11 at 3333333]"
+        f"({WEB}/blob/{SHA['two']}/{PATH}?plain=1#L9-L11)): "
+        "`@octocat found https://github.com/sourcegraph/sourcegraph/issues/50000 again, "
+        "see also sourcegraph/sourcegraph#50001, h…`",
+    ]
+
+    world.requests.clear()
+    assert summary(await handle_push(github_app, second)) == [
+        ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.UNCHANGED,))
+    ]
+    assert writes(world) == []
+    # Pushing the same log content again in a new commit changes nothing either.
+    again = push(world, SHA["two"], SHA["three"], with_entries(ENTRY_TWO, ENTRY_ONE))
+    assert await handle_push(github_app, again) == []
+    assert writes(world) == []
+
+
+@pytest.mark.anyio
+async def test_removing_references_shrinks_then_deletes_the_comment(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    await handle_push(
+        github_app, push(world, SHA["base"], SHA["one"], with_entries(ENTRY_TWO, ENTRY_ONE))
+    )
+    (comment,) = world.comments_on(*ISSUE)
+    without_two = push(world, SHA["one"], SHA["two"], with_entries(ENTRY_ONE))
+    world.requests.clear()
+
+    assert summary(await handle_push(github_app, without_two)) == [
+        ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.UPDATE,))
+    ]
+    (shrunk,) = world.comments_on(*ISSUE)
+    assert "in 1 entry of the log" in shrunk["body"]
+    assert "2022-11-29" not in shrunk["body"]
+
+    world.requests.clear()
+    removed = push(world, SHA["two"], SHA["three"], reference_log())
+    outcomes = await handle_push(github_app, removed)
+
+    assert summary(outcomes) == [
+        ("sourcegraph/infrastructure#9999", Status.NOT_INSTALLED, ()),
+        ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.DELETE,)),
+        ("sourcegraph/sourcegraph#50001", Status.LOCKED, ()),
+    ]
+    assert writes(world) == [
+        f"DELETE /repos/sourcegraph/sourcegraph/issues/comments/{comment['id']}"
+    ]
+    assert world.comments_on(*ISSUE) == []
+
+
+@pytest.mark.anyio
+async def test_transferred_archived_and_missing_targets_are_skipped(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    world.add_repo("sourcegraph/old-infra", installation_id=1, archived=True)
+    world.add_repo("sourcegraph/moved-from", installation_id=1)
+    world.add_repo("other/elsewhere", installation_id=4)
+    world.add_issue("sourcegraph/old-infra", 1)
+    world.add_issue("sourcegraph/moved-from", 2)
+    world.transfer_issue("sourcegraph/moved-from", 2, "other/elsewhere", 7)
+    entry = (
+        "## 2022-11-28\n\n@octocat sourcegraph/old-infra#1, sourcegraph/moved-from#2 "
+        "and sourcegraph/sourcegraph#404\n\n"
+    )
+
+    outcomes = await handle_push(
+        github_app, push(world, SHA["base"], SHA["one"], with_entries(entry))
+    )
+
+    assert [(str(o.target), o.status, o.detail) for o in outcomes] == [
+        (
+            "sourcegraph/moved-from#2",
+            Status.TRANSFERRED,
+            "now https://github.com/other/elsewhere/issues/7",
+        ),
+        ("sourcegraph/old-infra#1", Status.ARCHIVED, ""),
+        ("sourcegraph/sourcegraph#404", Status.NOT_FOUND, ""),
+    ]
+    assert writes(world) == []
+
+
+@pytest.mark.anyio
+async def test_a_force_push_that_drops_an_entry_updates_its_targets(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    await handle_push(github_app, push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE)))
+    # Reset the branch to the base: the payload lists no commits at all.
+    world.repos[LOG_REPO].refs["main"] = SHA["base"]
+    payload = push_payload(SHA["one"], SHA["base"], paths=(), forced=True)
+    world.requests.clear()
+
+    outcomes = await handle_push(github_app, payload)
+
+    assert ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.DELETE,)) in summary(outcomes)
+    assert world.comments_on(*ISSUE) == []
+    compares = [r.path for r in world.requests if "/compare/" in r.path]
+    assert compares == [
+        f"/repos/{LOG_REPO}/compare/{SHA['one']}...{SHA['base']}",
+        f"/repos/{LOG_REPO}/compare/{SHA['base']}...{SHA['one']}",
+    ]
+
+
+@pytest.mark.anyio
+async def test_disabled_or_scoped_by_config(world: FakeGitHub, github_app: GitHubApp) -> None:
+    text = with_entries(ENTRY_ONE)
+    world.set_files(
+        LOG_REPO,
+        SHA["one"],
+        {PATH: text, ".github/chronolog.yml": "backlinks:\n  enabled: false\n"},
+    )
+    assert await handle_push(github_app, push_payload(SHA["base"], SHA["one"])) == []
+    assert writes(world) == []
+
+    config = "backlinks:\n  owners: [kennyp]\n"
+    world.set_files(LOG_REPO, SHA["two"], {PATH: text, ".github/chronolog.yml": config})
+    outcomes = await handle_push(github_app, push_payload(SHA["base"], SHA["two"]))
+
+    assert summary(outcomes) == [("kennyp/asdf-golang#79", Status.LINK, (Action.CREATE,))]
+    assert writes(world) == ["POST /repos/kennyp/asdf-golang/issues/79/comments"]
+
+
+@pytest.mark.anyio
+async def test_a_secondary_rate_limit_is_waited_out(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    world.fail(
+        "POST",
+        r"/repos/sourcegraph/sourcegraph/issues/50000/comments",
+        403,
+        message="You have exceeded a secondary rate limit. Please wait a few minutes.",
+        headers={"retry-after": "30"},
+    )
+    clock = FakeClock()
+    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
+    payload = push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE))
+    pushed = Push.from_payload(payload)
+    assert pushed is not None
+    async with github_app.installation(1) as gh:
+        outcomes = await post_backlinks(github_app, gh, pushed, pacer=pacer)
+
+    assert ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.CREATE,)) in summary(outcomes)
+    assert writes(world) == ["POST /repos/sourcegraph/sourcegraph/issues/50000/comments"] * 2
+    assert clock.slept == [30.0]
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps."""
+
+    def __init__(self) -> None:
+        self.time = 1000.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.time += seconds
+
+
+@pytest.mark.anyio
+async def test_pacer_allows_80_writes_a_minute_evenly_spaced() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
+    for _ in range(81):
+        await pacer.wait(write=True)
+
+    assert clock.time - 1000.0 == pytest.approx(60.0)
+    assert set(clock.slept) == {0.75}
+    await pacer.wait(write=False)
+    assert len(clock.slept) == 80  # reads are not spaced
+
+
+@pytest.mark.anyio
+async def test_pacer_holds_500_writes_an_hour() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
+    for _ in range(501):
+        await pacer.wait(write=True)
+
+    assert clock.time - 1000.0 == pytest.approx(3600.0)
+
+
+def test_which_pushes_count() -> None:
+    assert pushes_default_branch(push_payload(SHA["base"], SHA["one"]))
+    assert not pushes_default_branch(load_webhook("push"))  # a tag deletion
+    other_branch = push_payload(SHA["base"], SHA["one"])
+    other_branch["ref"] = "refs/heads/feature"
+    assert not pushes_default_branch(other_branch)
+    new_branch = load_webhook("push.new-branch")  # master is Codertocat/Hello-World's default
+    assert Push.from_payload(new_branch) == Push(
+        repo=Repo("Codertocat", "Hello-World"),
+        web_url="https://github.com/Codertocat/Hello-World",
+        default_branch="master",
+        before="0" * 40,
+        after="6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+        forced=False,
+        installation_id=1,
+        paths=frozenset({"README.md"}),
+        commits_complete=True,
+    )
+
+
+@pytest.mark.anyio
+async def test_preview_says_what_the_merge_will_do(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    head = with_entries(ENTRY_ONE)
+    config = RepoConfig()
+    async with github_app.installation(1) as gh:
+        section = await backlink_preview(
+            github_app, gh, Repo("sourcegraph", "devx-scratch"), SHA["base"], [(PATH, head)], config
+        )
+
+    assert section == "\n".join(
+        [
+            f"### Backlinks from `{PATH}`",
+            "",
+            "On merge, chronolog will link back from:",
+            "- [kennyp/asdf-golang#79](https://github.com/kennyp/asdf-golang/issues/79): "
+            "not linked: outside the backlink scope (sourcegraph)",
+            "- [sourcegraph/infrastructure#9999]"
+            "(https://github.com/sourcegraph/infrastructure/pull/9999): "
+            "not linked: chronolog is not installed there",
+            "- [sourcegraph/sourcegraph#50000]"
+            "(https://github.com/sourcegraph/sourcegraph/issues/50000): "
+            "will be linked",
+            "- [sourcegraph/sourcegraph#50001]"
+            "(https://github.com/sourcegraph/sourcegraph/issues/50001): "
+            "not linked: the conversation is locked",
+        ]
+    )
+    assert writes(world) == []
+
+
+@pytest.mark.anyio
+async def test_preview_caps_its_lookups(world: FakeGitHub, github_app: GitHubApp) -> None:
+    entry = "## 2022-11-28\n\n" + " ".join(f"#{n}" for n in range(1, 13)) + "\n\n"
+    async with github_app.installation(1) as gh:
+        section = await backlink_preview(
+            github_app,
+            gh,
+            Repo("sourcegraph", "devx-scratch"),
+            SHA["base"],
+            [(PATH, with_entries(entry))],
+            parse_config("backlinks:\n  repos: [sourcegraph/devx-scratch]\n"),
+        )
+
+    lines = (section or "").splitlines()[3:]
+    assert len(lines) == 12
+    assert [line.rsplit(": ", 1)[1] for line in lines].count("not found") == 10
+    assert lines[-1].endswith("not checked yet (lookup limit reached); it will be tried on merge")
+    issue_gets = [r.path for r in world.requests if "/issues/" in r.path]
+    assert len(issue_gets) == 10
