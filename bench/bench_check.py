@@ -18,8 +18,10 @@ from functools import partial
 from pathlib import Path
 
 from chronolog.check import check_log
+from chronolog.model import Log
 from chronolog.parse import parse_log
-from chronolog.rule import Context, latest_current_date
+from chronolog.rule import Context, Rule, latest_current_date
+from chronolog.rules import ALL_RULES
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -28,6 +30,16 @@ OUT = BENCH / "out"
 MARKDOWNLINT = BENCH / "node_modules" / ".bin" / "markdownlint-cli2"
 MARKDOWNLINT_VERSION = "0.24.1"
 COPIES = 100
+# Lines that make a rule find something at every step: a rule that is quadratic in the
+# length of a line shows it here.
+LONG_LINES = {
+    "plain text": "word ",
+    "handles": "@alice ",
+    "duration tags": "DURATION=10m ",
+    "mojibake": "\u00f0\u0178\u2018\u2030 ",
+    "backticks": "`a` ",
+    "hashes": "#",
+}
 HEADING_YEAR = re.compile(r"\b(\d{4})(?=-\d{2}-\d{2}\b)")
 
 
@@ -136,20 +148,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"markdownlint-cli2 {MARKDOWNLINT_VERSION}, big log:      {lint_time:.3f} s")
         print(f"ratio: chronolog is {lint_time / big_time:.1f}x faster (target >= 20x)")
 
-    print("in-process growth (best of 3; 4x is the big log):")
+    print("in-process growth, one process unless said (best of 3; 4x is the big log):")
     context = Context(today=latest_current_date(dt.datetime.now(dt.UTC)))
     for factor in (1, 2, 4):
         text = build_big_log(COPIES * factor // 4)
         megabytes = len(text.encode()) / 1e6
         parse_time = best_in_process(3, lambda text=text: parse_log(text))
+        parallel_time = best_in_process(3, lambda text=text: parse_log(text, workers=2))
         log = parse_log(text)
         check_time = best_in_process(3, lambda log=log: check_log(log, context))
         print(
             f"  {factor}x {megabytes:5.2f} MB: parse {parse_time:.3f} s "
-            f"({megabytes / parse_time:.1f} MB/s), rules {check_time:.3f} s "
+            f"({megabytes / parse_time:.1f} MB/s; {parallel_time:.3f} s with 2 workers), "
+            f"rules {check_time:.3f} s "
             f"({megabytes / check_time:.1f} MB/s)"
         )
+    print("one long line, per rule (growth from 0.5 MB to 1 MB; 2x is linear, 4x quadratic):")
+    for label, unit in LONG_LINES.items():
+        growth = []
+        for size in (500_000, 1_000_000):
+            line = unit * (size // len(unit))
+            log = parse_log(f"## 2022-11-25\n\n{line}\n")
+            growth.append(
+                {
+                    rule.name: best_in_process(1, partial(_run_rule, rule, log, context))
+                    for rule in ALL_RULES
+                }
+            )
+        slowest = max(growth[1], key=lambda name: growth[1][name])
+        ratio = growth[1][slowest] / max(growth[0][slowest], 1e-9)
+        print(
+            f"  {label:<14} slowest rule {slowest}: "
+            f"{growth[1][slowest]:.3f} s at 1 MB ({ratio:.1f}x)"
+        )
     return 0
+
+
+def _run_rule(rule: Rule, log: Log, context: Context) -> None:
+    for _ in rule.check(log, context):
+        pass
 
 
 if __name__ == "__main__":
