@@ -116,7 +116,7 @@ class Pacer:
         self._not_before = max(self._not_before, self._clock() + seconds)
 
 
-async def _send(
+async def paced_call(
     call: Callable[[], Awaitable[Response[Any, Any]]], pacer: Pacer, *, write: bool = False
 ) -> Any:
     """One REST call, paced, retried after rate limits; returns GitHub's JSON (or None)."""
@@ -246,7 +246,7 @@ async def _get_or_none(
     call: Callable[[], Awaitable[Response[Any, Any]]], pacer: Pacer
 ) -> dict[str, Any] | None:
     try:
-        data = await _send(call, pacer)
+        data = await paced_call(call, pacer)
     except GitHubError as error:
         # 404: missing or invisible to this installation; 410: the issue was deleted.
         if error.status in (404, 410):
@@ -303,7 +303,7 @@ async def sync_target(
         if request is None:
             continue
         try:
-            await _send(request, pacer, write=True)
+            await paced_call(request, pacer, write=True)
         except GitHubError as error:
             refused = next(
                 (s for word, s in _WRITE_REFUSALS.items() if word in error.message.lower()), None
@@ -343,7 +343,7 @@ def _comment_request(
 async def _all_comments(gh: Installation, target: Reference, pacer: Pacer) -> list[dict[str, Any]]:
     comments: list[dict[str, Any]] = []
     for page in range(1, MAX_COMMENT_PAGES + 1):
-        batch = await _send(
+        batch = await paced_call(
             partial(
                 gh.github.rest.issues.async_list_comments,
                 target.owner,
@@ -521,7 +521,7 @@ async def changed_paths(gh: Installation, push: Push, pacer: Pacer) -> set[str]:
         if ZERO_SHA in (base, head):
             continue
         try:
-            comparison = await _send(
+            comparison = await paced_call(
                 partial(
                     gh.github.rest.repos.async_compare_commits,
                     push.repo.owner,
