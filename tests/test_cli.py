@@ -450,3 +450,22 @@ def test_the_console_script_exits_with_the_check_result(workdir: Path) -> None:
         "Found 1 problem\n",
     )
     assert subprocess.run([str(script), "check", "nope.md"], capture_output=True).returncode == 2
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(workdir: Path) -> None:
+    # `chronolog check log.md | head -0`: stdout is closed before anything is written.
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from chronolog.cli import main; sys.exit(main())",
+            "check",
+            "log.md",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, err = process.communicate()
+    assert (process.returncode, err) == (1, b"")
