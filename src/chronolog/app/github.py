@@ -92,11 +92,16 @@ class RetryPolicy:
             wait = exc.retry_after.total_seconds()
             if retry_count < 1 and wait <= self.max_wait:
                 log.warning("rate limited by GitHub; retrying in %.0f s", wait)
-                return RetryOption(True, dt.timedelta(seconds=wait))
+                return RetryOption(True, _delay(wait))
             return RetryOption(False)
         if retry_count < self.attempts and _is_transient(exc):
-            return RetryOption(True, dt.timedelta(seconds=self.backoff * 2**retry_count))
+            return RetryOption(True, _delay(self.backoff * 2**retry_count))
         return RetryOption(False)
+
+
+def _delay(seconds: float) -> dt.timedelta:
+    # githubkit waits 60 s for a zero (falsy) delay: never hand it one.
+    return dt.timedelta(seconds=max(seconds, 0.001))
 
 
 def _is_transient(exc: GitHubException) -> bool:

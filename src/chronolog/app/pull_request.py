@@ -300,7 +300,11 @@ async def _check(
 async def _post_suggestions(
     gh: Installation, pr: PullRequest, logs: Sequence[CheckedLog]
 ) -> tuple[int, str | None]:
-    """Post the new suggestions as one review; returns how many and a note if it failed."""
+    """Post the new suggestions as one review.
+
+    Returns how many suggestions are on the pull request for these findings (posted now
+    or before, so that a redelivery renders the same summary) and a note if posting failed.
+    """
     candidates = [
         comment
         for checked in logs
@@ -313,6 +317,7 @@ async def _post_suggestions(
     existing = await gh.list_review_comments(pr.repo, pr.number)
     posted_before = fingerprints_in(str(comment.get("body") or "") for comment in existing)
     new = [comment for comment in candidates if comment.fingerprint not in posted_before]
+    there = len(candidates) - len(new)
     fixable = sum(
         1
         for checked in logs
@@ -322,18 +327,18 @@ async def _post_suggestions(
     )
     review = review_request(new, commit_id=pr.head_sha, not_posted=max(0, fixable - len(new)))
     if review is None:
-        return 0, None
+        return there, None
     try:
         await gh.create_review(pr.repo, pr.number, review)
     except GitHubError as error:
         if error.is_server_side:
             raise
         log.warning("review on %s#%d refused: %s", pr.repo.full_name, pr.number, error)
-        return 0, (
+        return there, (
             f"The suggested fixes could not be posted as review comments: GitHub answered "
             f"{error}. The **Apply fixes** button still applies the safe ones."
         )
-    return len(review.get("comments", [])), None
+    return there + len(review.get("comments", [])), None
 
 
 def _run_body(

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chronolog import __version__
+from chronolog.app.backlinks import preview_section
 from chronolog.app.github import GitHubApp, GitHubError, RetryPolicy
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
 from chronolog.app.handlers import Route as HandlerRoute
@@ -61,7 +62,8 @@ def create_app(
             )
             yield {"context": None, "queue": None}
             return
-        context = AppContext(github=github, clock=clock)
+        # The backlink preview (issue 4) adds a section to every check run's summary.
+        context = AppContext(github=github, clock=clock, section_builders=[preview_section(github)])
 
         async def process(delivery: Delivery) -> None:
             await dispatch(context, delivery, routes)
@@ -71,6 +73,7 @@ def create_app(
         )
         await queue.start()
         holder["queue"] = queue
+        app.state.queue = queue  # for operators and tests: `await app.state.queue.join()`
         try:
             yield {"context": context, "queue": queue}
         finally:

@@ -1,0 +1,422 @@
+"""The check run of a pull request: exact requests to GitHub, call counts, failure paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chronolog.app.github import GitHubApp
+from chronolog.app.pull_request import CheckResult, PullRequest, check_pull_request
+from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
+from tests.fake_github import FakeGitHub, add_pull_from_payload
+
+HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+REPO = "/repos/Codertocat/Hello-World"
+
+PARTICIPANTS_MESSAGE = (
+    "the entry's first line `DevX was flagged that S2 had not been de…` does not list "
+    "everyone involved; start it with their @handles, like `@Codertocat`"
+)
+FIRST_LINE = (
+    "DevX was flagged that S2 had not been deployed to for 6 days. What turned out to be the "
+    "root cause is that the [IAM bindings on the service account](https://sourcegraph."
+    "sourcegraph.com/github.com/sourcegraph/infrastructure/-/blob/gcp/org/managed_instance_"
+    "folder_iam_bindings.tf?L68-76) that is in use by GitHub Actions (where CD takes place) are "
+    "[frequently undone by a non-Terraform change](https://sourcegraph.slack.com/archives/"
+    "C1JH2BEHZ/p1666205521693909?thread_ts=1666202912.133939&cid=C1JH2BEHZ). This causes the "
+    "SA to lose the permission `compute.instances.list`, which is needed to get details on the "
+    "current deployment context of the managed instance."
+)
+
+
+async def run_check(
+    github_app: GitHubApp, payload: dict[str, Any], *, look_for_existing: bool = False
+) -> CheckResult:
+    pr = PullRequest.from_json(payload["pull_request"])
+    async with github_app.installation(payload["installation"]["id"]) as gh:
+        return await check_pull_request(
+            gh, pr, app_id=APP_ID, event_time=NOW, look_for_existing=look_for_existing
+        )
+
+
+def only(fake: FakeGitHub, route: str) -> Any:
+    calls = fake.calls(route)
+    assert len(calls) == 1, [c.route for c in fake.requests]
+    return calls[0].json
+
+
+@pytest.mark.anyio
+async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_check(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+
+    await run_check(github_app, synchronize)
+
+    assert fake.routes() == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/pulls/2/comments",
+        f"POST {REPO}/pulls/2/reviews",
+        f"POST {REPO}/check-runs",
+    ]
+    assert fake.calls(f"GET {REPO}/contents/.github/chronolog.yml")[0].query == {"ref": "master"}
+    assert fake.calls(f"GET {REPO}/contents/support/log.md")[0].query == {"ref": HEAD_SHA}
+
+    review = only(fake, f"POST {REPO}/pulls/2/reviews")
+    assert review == {
+        "commit_id": HEAD_SHA,
+        "body": (
+            "chronolog suggests 1 fix. 10 more can be applied with the **Apply fixes** "
+            "button on the check run."
+        ),
+        "event": "COMMENT",
+        "comments": [
+            {
+                "path": LOG_PATH,
+                "body": (
+                    f"**chronolog** `participants`: {PARTICIPANTS_MESSAGE}. "
+                    "Fix: Start the entry with `@Codertocat`.\n\n"
+                    f"```suggestion\n@Codertocat {FIRST_LINE}\n```\n\n"
+                    "<!-- chronolog:suggestion 4ba3306d3a92047f -->"
+                ),
+                "line": 7,
+                "side": "RIGHT",
+            }
+        ],
+    }
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    annotations = run["output"].pop("annotations")
+    assert run == {
+        "name": "chronolog",
+        "head_sha": HEAD_SHA,
+        "status": "completed",
+        "conclusion": "failure",
+        "output": {"title": "1 problem introduced", "summary": run["output"]["summary"]},
+        "actions": [
+            {
+                "label": "Apply fixes",
+                "description": "Commit 11 safe fixes to this branch",
+                "identifier": "apply-fixes",
+            }
+        ],
+    }
+    summary = run["output"]["summary"]
+    assert summary.startswith(
+        "Checked 1 log: `support/log.md`.\n\n"
+        "| Rule | New | Existing |\n| --- | ---: | ---: |\n"
+        "| `participants` | 1 | 0 |\n| `duration-tag` | 0 | 10 |\n\n"
+        "### Introduced by this pull request\n\n"
+        f"- `support/log.md:7` **participants** (error): {PARTICIPANTS_MESSAGE}\n\n"
+    )
+    assert summary.endswith(
+        "### Fixes\n\n"
+        "- **Apply fixes**, the button at the top of this check run, commits 11 safe fixes "
+        "to this branch.\n"
+        "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
+        "**Files changed** tab.\n"
+    )
+    assert annotations[0] == {
+        "path": LOG_PATH,
+        "start_line": 7,
+        "end_line": 7,
+        "annotation_level": "failure",
+        "message": PARTICIPANTS_MESSAGE,
+        "title": "chronolog participants",
+        "raw_details": "Safe fix: Start the entry with `@Codertocat`",
+    }
+    assert [(a["start_line"], a["annotation_level"]) for a in annotations] == [
+        (7, "failure"),
+        *((line, "warning") for line in (302, 334, 407, 448, 452, 470, 474, 478, 484, 490)),
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_pull_request_without_a_log_passes_in_three_calls(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    base, _ = log_texts()
+    add_pull_from_payload(
+        fake,
+        synchronize,
+        base_files={LOG_PATH: base, "src/app.py": "print(1)\n"},
+        head_files={LOG_PATH: base, "src/app.py": "print(2)\n"},
+    )
+
+    await run_check(github_app, synchronize)
+
+    assert fake.routes() == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
+        f"POST {REPO}/check-runs",
+    ]
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["conclusion"] == "success"
+    assert run["output"]["title"] == "No log changed"
+    assert "actions" not in run
+
+
+@pytest.mark.anyio
+async def test_installation_tokens_are_reused(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+
+    await run_check(github_app, synchronize)
+    await run_check(github_app, synchronize)
+
+    assert len(fake.calls("POST /app/installations/1/access_tokens")) == 1
+
+
+@pytest.mark.anyio
+async def test_a_redelivery_writes_nothing(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    first = await run_check(github_app, synchronize, look_for_existing=True)
+    fake.requests.clear()
+
+    again = await run_check(github_app, synchronize, look_for_existing=True)
+
+    assert again.reused
+    assert again.check_run_id == first.check_run_id
+    assert fake.routes() == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/pulls/2/comments",
+        f"GET {REPO}/commits/{HEAD_SHA}/check-runs",
+    ]
+    assert fake.calls(f"GET {REPO}/commits/{HEAD_SHA}/check-runs")[0].query == {
+        "check_name": "chronolog",
+        "app_id": str(APP_ID),
+        "filter": "latest",
+    }
+    assert len(fake.runs_for("Codertocat/Hello-World")) == 1
+    assert len(fake.reviews) == 1
+
+
+@pytest.mark.anyio
+async def test_a_changed_result_on_the_same_commit_gets_a_new_run(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    await run_check(github_app, synchronize, look_for_existing=True)
+    # The default branch's config now switches a rule off: same commit, different result.
+    fake.set_files(
+        "Codertocat/Hello-World",
+        "master",
+        {".github/chronolog.yml": "rules:\n  duration-tag: off\n"},
+    )
+
+    await run_check(github_app, synchronize, look_for_existing=True)
+
+    runs = fake.runs_for("Codertocat/Hello-World", HEAD_SHA)
+    assert len(runs) == 2
+    assert len(runs[1]["_annotations"]) == 1
+
+
+@pytest.mark.anyio
+async def test_an_invalid_config_fails_the_check_on_the_config_file(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize, config="logs:\n  - support/log.md\nrulez: {}\n")
+
+    await run_check(github_app, synchronize)
+
+    assert fake.routes() == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"POST {REPO}/check-runs",
+    ]
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["conclusion"] == "failure"
+    [annotation] = run["output"]["annotations"]
+    assert annotation["path"] == ".github/chronolog.yml"
+    assert annotation["start_line"] == 3
+    assert annotation["annotation_level"] == "failure"
+    assert "unknown key `rulez`; did you mean `rules`?" in annotation["message"]
+
+
+@pytest.mark.anyio
+async def test_configured_logs_are_checked_without_detection(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(
+        fake,
+        synchronize,
+        config="logs:\n  - support/*.md\n",
+        extra_head={"docs/guide.md": "# Guide\n\n## 2022-01-01\n\n## 2022-01-02\n"},
+    )
+
+    await run_check(github_app, synchronize)
+
+    # docs/guide.md looks like a log, but `logs:` does not name it: it is never read.
+    assert f"GET {REPO}/contents/docs/guide.md" not in fake.routes()
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["output"]["summary"].startswith("Checked 1 log: `support/log.md`.")
+
+
+@pytest.mark.anyio
+async def test_more_than_50_annotations_go_in_batches_of_50(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    entries = "".join(
+        f"## 2022-01-{day:02d}\n\nNobody wrote who was there ({n}).\n\n"
+        for n, day in enumerate(range(28, 0, -1))
+    )
+    big = "# Log\n\n" + entries * 5  # 140 entries, each with a participants error
+    add_log_pull(fake, synchronize, base="# Log\n", head=big)
+
+    await run_check(github_app, synchronize)
+
+    [create] = fake.calls(f"POST {REPO}/check-runs")
+    patches = fake.calls(f"PATCH {REPO}/check-runs/\\d+")
+    sizes = [len(create.json["output"]["annotations"])]
+    sizes += [len(p.json["output"]["annotations"]) for p in patches]
+    [run] = fake.runs_for("Codertocat/Hello-World")
+    assert sizes[:-1] == [50] * (len(sizes) - 1)
+    assert sum(sizes) == len(run["_annotations"]) > 100
+    for patch in patches:
+        assert set(patch.json) == {"output"}
+        assert patch.json["output"]["title"] == create.json["output"]["title"]
+
+
+@pytest.mark.anyio
+async def test_a_refused_review_still_completes_the_check(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    fake.fail(
+        "POST",
+        f"{REPO}/pulls/2/reviews",
+        422,
+        message="Unprocessable Entity",
+        errors=["Pull request review thread line must be part of the diff"],
+    )
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["conclusion"] == "failure"
+    assert (
+        "The suggested fixes could not be posted as review comments: GitHub answered 422: "
+        "Unprocessable Entity (Pull request review thread line must be part of the diff). "
+        "The **Apply fixes** button still applies the safe ones."
+    ) in run["output"]["summary"]
+    assert "posted as a review suggestion" not in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_a_log_that_cannot_be_read_is_skipped_with_a_note(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    fake.fail("GET", f"{REPO}/contents/support/log.md", 404)
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["conclusion"] == "success"
+    assert (
+        "`support/log.md` could not be read at ec26c3e (404), so it was skipped."
+        in run["output"]["summary"]
+    )
+
+
+@pytest.mark.anyio
+async def test_a_server_error_is_retried(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    fake.fail("GET", f"{REPO}/pulls/2/files", 502, times=2)
+
+    await run_check(github_app, synchronize)
+
+    assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 3
+    assert only(fake, f"POST {REPO}/check-runs")["conclusion"] == "failure"
+
+
+@pytest.mark.anyio
+async def test_a_lasting_server_error_ends_in_a_neutral_run_that_says_to_rerun(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    fake.fail("GET", f"{REPO}/pulls/2/files", 503, times=10)
+
+    await run_check(github_app, synchronize)
+
+    assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 4  # the first try and 3 retries
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run == {
+        "name": "chronolog",
+        "head_sha": HEAD_SHA,
+        "status": "completed",
+        "conclusion": "neutral",
+        "output": {
+            "title": "Not checked: GitHub's API failed",
+            "summary": (
+                "**GitHub's API failed while chronolog was reading this pull request**, so the "
+                "logs in this pull request were not checked.\n\n"
+                "GitHub answered: 503: Service Unavailable.\n\n"
+                "This is not a problem in your log. Use **Re-run** on this check to try again; "
+                "the check is neutral meanwhile so that it does not block the pull request."
+            ),
+        },
+    }
+
+
+@pytest.mark.anyio
+async def test_a_rate_limit_is_waited_out_when_retry_after_is_short(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    fake.fail(
+        "GET",
+        f"{REPO}/pulls/2/files",
+        403,
+        message="You have exceeded a secondary rate limit.",
+        headers={"retry-after": "0"},
+    )
+
+    await run_check(github_app, synchronize)
+
+    assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 2
+    assert only(fake, f"POST {REPO}/check-runs")["conclusion"] == "failure"
+
+
+@pytest.mark.anyio
+async def test_a_long_rate_limit_is_not_waited_for(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    fake.fail(
+        "GET",
+        f"{REPO}/pulls/2/files",
+        429,
+        message="You have exceeded a secondary rate limit.",
+        headers={"retry-after": "3600"},
+    )
+
+    await run_check(github_app, synchronize)
+
+    assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 1
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["conclusion"] == "neutral"
+    assert "429: You have exceeded a secondary rate limit." in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_already_posted_suggestions_are_not_posted_again(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize)
+    await run_check(github_app, synchronize)
+    fake.requests.clear()
+
+    await run_check(github_app, synchronize)
+
+    assert fake.calls(f"POST {REPO}/pulls/2/reviews") == []
+    assert len(fake.review_comments) == 1
