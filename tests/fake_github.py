@@ -724,7 +724,8 @@ class FakeGitHub:
                     422,
                     "Unprocessable Entity",
                     [
-                        "Pull request review thread start line must be part of the same hunk as the line."
+                        "Pull request review thread start line must be part of the same hunk "
+                        "as the line."
                     ],
                 )
             if start > line:
@@ -795,13 +796,15 @@ class FakeGitHub:
         if len(annotations) > 50:
             return _error(
                 422,
-                f"Invalid request.\n\nNo more than 50 items are allowed; {len(annotations)} were supplied.",
+                "Invalid request.\n\nNo more than 50 items are allowed; "
+                f"{len(annotations)} were supplied.",
             )
         for key in ("summary", "text"):
             if len(output.get(key) or "") > 65535:
                 return _error(
                     422,
-                    f"Invalid request.\n\nOnly 65535 characters are allowed; {len(output[key])} were supplied.",
+                    "Invalid request.\n\nOnly 65535 characters are allowed; "
+                    f"{len(output[key])} were supplied.",
                 )
         for annotation in annotations:
             if {"path", "start_line", "end_line", "annotation_level", "message"} - set(annotation):
