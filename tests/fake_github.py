@@ -324,6 +324,13 @@ class FakeGitHub:
             if comment["_repo"] == full_name and comment["_issue"] == number
         ]
 
+    def add_check_run(self, full_name: str, run: dict[str, Any]) -> dict[str, Any]:
+        """Store a check run as GitHub sent it in a webhook (`check_run` of the payload)."""
+        stored = {**run, "_repo": full_name, "_annotations": [], "_requests": []}
+        stored["output"] = {k: run.get("output", {}).get(k) for k in ("title", "summary", "text")}
+        self.check_runs.append(stored)
+        return stored
+
     def fail(
         self,
         method: str,

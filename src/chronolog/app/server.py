@@ -93,7 +93,7 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route(WEBHOOK_PATH, webhook, methods=["POST"]),
+            Route(WEBHOOK_PATH, webhook.endpoint, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/", home, methods=["GET"]),
         ],

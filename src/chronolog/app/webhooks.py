@@ -58,7 +58,7 @@ def _answer(status: int, message: str) -> Response:
 
 
 class WebhookEndpoint:
-    """The webhook route: an ASGI-style callable holding the secret, the router and the queue.
+    """The webhook route (`endpoint`), holding the secret, the router and the queue.
 
     `accepts(event, payload)` says whether a handler wants the delivery; `queue()` gives
     the current queue (it only exists while the app's lifespan runs).
@@ -78,7 +78,7 @@ class WebhookEndpoint:
         self._deliveries = deliveries
         self._clock = clock
 
-    async def __call__(self, request: Request) -> Response:
+    async def endpoint(self, request: Request) -> Response:
         try:
             return await self._receive(request)
         except Exception:
