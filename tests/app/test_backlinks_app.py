@@ -14,11 +14,14 @@ from chronolog.app.backlinks import (
     backlink_preview,
     handle_push,
     post_backlinks,
+    preview_section,
     pushes_default_branch,
 )
 from chronolog.app.github import GitHubApp, Repo
+from chronolog.app.pull_request import PullRequest, check_pull_request
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
+from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, load_webhook
 
@@ -420,3 +423,45 @@ async def test_preview_caps_its_lookups(world: FakeGitHub, github_app: GitHubApp
     assert lines[-1].endswith("not checked yet (lookup limit reached); it will be tried on merge")
     issue_gets = [r.path for r in world.requests if "/issues/" in r.path]
     assert len(issue_gets) == 10
+
+
+@pytest.mark.anyio
+async def test_the_check_run_of_a_pull_request_carries_the_preview(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    # Codertocat/Hello-World's log gains an entry referencing two of its own issues.
+    entry = "## 2022-11-28\n\n@Codertocat fixed #7, see also Codertocat/Hello-World#8\n\n"
+    base = reference_log()
+    add_log_pull(
+        fake,
+        synchronize,
+        base=base,
+        head=base.replace("## 2022-11-25\n", entry + "## 2022-11-25\n", 1),
+    )
+    fake.add_issue("Codertocat/Hello-World", 7)
+    pr = PullRequest.from_json(synchronize["pull_request"])
+
+    async with github_app.installation(synchronize["installation"]["id"]) as gh:
+        result = await check_pull_request(
+            gh,
+            pr,
+            app_id=APP_ID,
+            event_time=NOW,
+            look_for_existing=False,
+            section_builders=[preview_section(github_app)],
+        )
+
+    assert result.output.summary.endswith(
+        "\n".join(
+            [
+                f"### Backlinks from `{LOG_PATH}`",
+                "",
+                "On merge, chronolog will link back from:",
+                "- [codertocat/hello-world#7](https://github.com/codertocat/hello-world/issues/7): "
+                "will be linked",
+                "- [codertocat/hello-world#8](https://github.com/codertocat/hello-world/issues/8): "
+                "not linked: not found",
+            ]
+        )
+    )
+    assert writes(fake) == ["POST /repos/Codertocat/Hello-World/check-runs"]

@@ -1,0 +1,168 @@
+"""The "Apply fixes" button: the exact commit, conflicts, and forks that do not allow edits."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from chronolog.app.github import GitHubApp
+from chronolog.app.handlers import AppContext, dispatch
+from chronolog.app.queue import Delivery
+from chronolog.check import fix_text
+from chronolog.rule import Context, latest_current_date
+from tests.app.conftest import LOG_PATH, NOW, log_texts
+from tests.fake_github import FakeGitHub, blob_sha, load_webhook
+
+REPO = "electron/electron"
+HEAD_SHA = "5bd5f196a46b8222fb7484f05faba41a73cf34bd"
+BRANCH = "miniak/event-process-id"
+
+
+def clicked() -> dict[str, Any]:
+    """The real requested_action payload, with chronolog's button instead of another app's."""
+    payload = load_webhook("check_run.requested_action")
+    payload["requested_action"] = {"identifier": "apply-fixes"}
+    return payload
+
+
+def add_electron_pull(
+    fake: FakeGitHub,
+    payload: dict[str, Any],
+    *,
+    fork: bool = False,
+    can_modify: bool = False,
+    head: str | None = None,
+) -> None:
+    base, real_head = log_texts()
+    head = real_head if head is None else head
+    fake.add_repo(REPO, installation_id=payload["installation"]["id"], default_branch="main")
+    if fork:
+        fake.add_repo("miniak/electron")
+    fake.add_pull(
+        REPO,
+        26764,
+        base_files={LOG_PATH: base},
+        head_files={LOG_PATH: head},
+        base_sha="b" * 40,
+        head_sha=HEAD_SHA,
+        author="miniak",
+        head_ref=BRANCH,
+        head_repo="miniak/electron" if fork else None,
+        maintainer_can_modify=can_modify,
+    )
+    fake.add_check_run(REPO, payload["check_run"])
+
+
+async def press(github_app: GitHubApp, payload: dict[str, Any]) -> None:
+    item = Delivery("d-1", "check_run", "requested_action", payload, NOW)
+    await dispatch(AppContext(github_app, clock=lambda: NOW), item)
+
+
+@pytest.mark.anyio
+async def test_the_button_commits_every_safe_fix_with_the_blob_sha(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload)
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
+    _, head = log_texts()
+    expected = fix_text(head, Context(latest_current_date(NOW), author="miniak")).text
+    assert put.json == {
+        "message": (
+            "chronolog: apply 11 fixes to support/log.md\n\n"
+            "- participants: Start the entry with `@miniak`\n"
+            "- duration-tag: Write `$DURATION=3h`\n"
+            "- duration-tag: Write `$DURATION=45m`\n"
+            "- duration-tag: Write `$DURATION=3h`\n"
+            "- duration-tag: Write `$DURATION=10m`\n"
+            "- duration-tag: Write `$DURATION=15m`\n"
+            "- duration-tag: Write `$DURATION=30m`\n"
+            "- duration-tag: Write `$DURATION=45m`\n"
+            "- duration-tag: Write `$DURATION=20m`\n"
+            "- duration-tag: Write `$DURATION=60m`\n"
+            "- duration-tag: Write `$DURATION=30m`"
+        ),
+        "content": base64.b64encode(expected.encode()).decode(),
+        "branch": BRANCH,
+        "sha": blob_sha(head.encode()),
+    }
+    assert fake.repos[REPO].files_at(BRANCH)[LOG_PATH]  # type: ignore[index] == expected.encode()
+
+
+@pytest.mark.anyio
+async def test_a_conflicting_push_re_runs_the_check_instead(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload)
+    fake.fail("PUT", f"/repos/{REPO}/contents/support/log.md", 409, message="does not match")
+
+    await press(github_app, payload)
+
+    assert fake.commits == []
+    [rerun] = [run for run in fake.runs_for(REPO) if run["_requests"]]
+    assert (rerun["head_sha"], rerun["conclusion"]) == (HEAD_SHA, "failure")
+
+
+@pytest.mark.anyio
+async def test_a_fork_that_does_not_allow_edits_is_refused_on_the_check_run(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload, fork=True, can_modify=False)
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"PUT .*") == []
+    [patch] = fake.calls(r"PATCH /repos/electron/electron/check-runs/1494503112")
+    assert patch.json == {
+        "output": {
+            "title": payload["check_run"]["output"]["title"],
+            "summary": (
+                "**Apply fixes** could not run: this pull request comes from a fork that does "
+                "not allow edits by maintainers. Turn on *Allow edits by maintainers* in the "
+                "pull request's sidebar and press the button again, or apply the suggestions "
+                "by hand.\n\n" + payload["check_run"]["output"]["summary"]
+            ).strip(),
+        }
+    }
+
+
+@pytest.mark.anyio
+async def test_a_fork_that_allows_edits_gets_the_commit_on_its_branch(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload, fork=True, can_modify=True)
+    _, head = log_texts()
+    fake.set_files("miniak/electron", BRANCH, {LOG_PATH: head})
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(r"PUT .*")
+    assert put.path == "/repos/miniak/electron/contents/support/log.md"
+    assert put.json["branch"] == BRANCH
+
+
+@pytest.mark.anyio
+async def test_nothing_left_to_fix_says_so(fake: FakeGitHub, github_app: GitHubApp) -> None:
+    payload = clicked()
+    clean = (
+        "# Support log\n\n## 2022-10-21\n\n@miniak fixed the deploy.\n\n"
+        "## 2022-10-20\n\n@miniak broke the deploy.\n"
+    )
+    add_electron_pull(fake, payload, head=clean, can_modify=True)
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"PUT .*") == []
+    assert fake.calls(f"GET /repos/{REPO}/contents/support/log.md")  # it was read as a log
+    [patch] = fake.calls(r"PATCH .*")
+    assert patch.json["output"]["summary"].startswith(
+        "**Apply fixes**: there was nothing left that chronolog can fix safely."
+    )

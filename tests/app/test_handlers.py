@@ -1,0 +1,146 @@
+"""Every handled event, from the real webhook payloads, does what the table says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chronolog.app.github import GitHubApp
+from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
+from chronolog.app.queue import Delivery
+from tests.app.conftest import LOG_PATH, NOW, add_log_pull, log_texts
+from tests.fake_github import FakeGitHub, event_name, load_webhook
+
+
+def delivery(fixture: str, payload: dict[str, Any] | None = None) -> Delivery:
+    payload = load_webhook(fixture) if payload is None else payload
+    return Delivery("d-1", event_name(fixture), payload.get("action"), payload, NOW)
+
+
+async def handle(github_app: GitHubApp, item: Delivery) -> None:
+    await dispatch(AppContext(github_app, clock=lambda: NOW), item)
+
+
+def test_the_table_lists_every_handled_event_once() -> None:
+    assert [(r.event, r.action) for r in HANDLERS] == [
+        ("pull_request", "opened"),
+        ("pull_request", "synchronize"),
+        ("pull_request", "reopened"),
+        ("pull_request", "ready_for_review"),
+        ("pull_request", "edited"),
+        ("check_suite", "rerequested"),
+        ("check_run", "rerequested"),
+        ("check_run", "requested_action"),
+        ("push", None),  # backlinks (issue 4)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "handled"),
+    [
+        ("pull_request.opened", True),
+        ("pull_request.opened.null-body", True),
+        ("pull_request.opened.fork", True),
+        ("pull_request.synchronize", True),
+        ("pull_request.synchronize.fork", True),
+        ("pull_request.reopened", True),
+        ("pull_request.edited", False),  # the body changed, not the base
+        ("pull_request.edited.fork", False),
+        ("pull_request.closed", False),
+        ("pull_request.closed.merged", False),
+        ("check_suite.rerequested", True),  # sent by a bot: still handled
+        ("check_suite.requested", False),
+        ("check_run.rerequested", True),
+        ("check_run.requested_action", False),  # another app's button ("lgtm|26764")
+        ("issues.opened", False),
+        ("issue_comment.created", False),
+        ("installation.created", False),
+    ],
+)
+def test_which_real_payloads_are_handled(fixture: str, handled: bool) -> None:
+    assert (route_for(event_name(fixture), load_webhook(fixture)) is not None) is handled
+
+
+def test_an_edit_that_changes_the_base_branch_is_handled() -> None:
+    payload = load_webhook("pull_request.edited")
+    payload["changes"] = {"base": {"ref": {"from": "develop"}, "sha": {"from": "0" * 40}}}
+    assert route_for("pull_request", payload) is not None
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "fixture", ["pull_request.opened", "pull_request.reopened", "pull_request.synchronize"]
+)
+async def test_pull_request_events_check_the_head_commit(
+    fake: FakeGitHub, github_app: GitHubApp, fixture: str
+) -> None:
+    item = delivery(fixture)
+    add_log_pull(fake, item.payload)
+
+    await handle(github_app, item)
+
+    [run] = fake.runs_for("Codertocat/Hello-World")
+    assert run["head_sha"] == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+    assert run["conclusion"] == "failure"
+    # Only synchronize skips the look-up: its head commit is new.
+    looked_up = fake.calls(r"GET /repos/Codertocat/Hello-World/commits/\w+/check-runs")
+    assert len(looked_up) == (0 if fixture.endswith("synchronize") else 1)
+
+
+@pytest.mark.anyio
+async def test_a_fork_pull_request_is_read_from_the_base_repository(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("pull_request.synchronize.fork")
+    add_log_pull(fake, item.payload)
+
+    await handle(github_app, item)
+
+    [run] = fake.runs_for("KaTeX/KaTeX")
+    assert run["head_sha"] == "a3404550c2465df195b4c7e2081f74dd5a7aced6"
+    assert fake.calls("GET /repos/KaTeX/KaTeX/contents/support/log.md")[0].query == {
+        "ref": "a3404550c2465df195b4c7e2081f74dd5a7aced6"
+    }
+
+
+@pytest.mark.anyio
+async def test_a_check_suite_rerequest_creates_a_new_run_for_its_pull_request(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("check_suite.rerequested")
+    pull = load_webhook("pull_request.synchronize")
+    pull["repository"] = item.payload["repository"]
+    pull["installation"] = item.payload["installation"]
+    add_log_pull(fake, pull)
+    await handle(github_app, delivery("pull_request.synchronize", pull))
+
+    await handle(github_app, item)
+
+    runs = fake.runs_for("Codertocat/Hello-World", "ec26c3e57ca3a959ca5aad62de7213c562f8c821")
+    assert len(runs) == 2  # GitHub expects a new run on a re-run
+    assert fake.calls("GET /repos/Codertocat/Hello-World/pulls/2")  # author and fork, fresh
+
+
+@pytest.mark.anyio
+async def test_a_check_run_rerequest_without_pull_requests_finds_them_by_commit(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("check_run.rerequested")
+    head_sha = item.payload["check_run"]["head_sha"]
+    fake.add_repo("github/hello-world", installation_id=1, default_branch="master")
+    base, head = log_texts()
+    fake.add_pull(
+        "github/hello-world",
+        7,
+        base_files={LOG_PATH: base},
+        head_files={LOG_PATH: head},
+        base_sha="1" * 40,
+        head_sha=head_sha,
+    )
+
+    await handle(github_app, item)
+
+    assert fake.calls(f"GET /repos/github/hello-world/commits/{head_sha}/pulls")
+    [run] = fake.runs_for("github/hello-world")
+    assert (run["head_sha"], run["conclusion"]) == (head_sha, "failure")
