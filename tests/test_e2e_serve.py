@@ -1,0 +1,148 @@
+"""End to end: `chronolog serve` as a real process against the fake GitHub served over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.conftest import LOGS
+from tests.fake_github import (
+    FakeGitHub,
+    add_pull_from_payload,
+    free_port,
+    load_webhook,
+    serve,
+    webhook_headers,
+)
+
+APP_ID = 31337
+SECRET = "e2e secret"
+LOG_PATH = "support/log.md"
+
+
+def chronolog_command() -> list[str]:
+    """The installed console script, or the same entry point through this interpreter."""
+    script = shutil.which("chronolog", path=str(Path(sys.executable).parent))
+    if script:
+        return [script]
+    return [sys.executable, "-c", "import sys; from chronolog.cli import main; sys.exit(main())"]
+
+
+def wait_until(condition: Any, what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, FakeGitHub]]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    fake = FakeGitHub(app_id=APP_ID, public_key=key.public_key(), prefix="/api/v3")
+    with serve(fake) as api_url:
+        port = free_port()
+        env = {
+            **os.environ,
+            "GITHUB_APP_ID": str(APP_ID),
+            # One line with literal "\n", as `fly secrets set` and .env files often carry it.
+            "GITHUB_APP_PRIVATE_KEY": pem.replace("\n", "\\n"),
+            "GITHUB_WEBHOOK_SECRET": SECRET,
+            "GITHUB_API_URL": api_url,
+        }
+        env.pop("GITHUB_APP_PRIVATE_KEY_PATH", None)
+        process = subprocess.Popen(
+            [*chronolog_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+
+            def healthy() -> bool:
+                if process.poll() is not None:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    raise AssertionError(f"chronolog serve exited: {output}")
+                try:
+                    return httpx.get(f"{base}/healthz").status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            wait_until(healthy, "the server to answer /healthz")
+            yield base, fake
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def test_a_signed_pull_request_webhook_ends_in_a_check_run_and_a_review(
+    server: tuple[str, FakeGitHub],
+) -> None:
+    base, fake = server
+    payload = load_webhook("pull_request.synchronize")
+    log_base = (LOGS / "devx-support-log-cd.base.md").read_text(encoding="utf-8")
+    log_head = (LOGS / "devx-support-log-cd.head.md").read_text(encoding="utf-8")
+    add_pull_from_payload(
+        fake, payload, base_files={LOG_PATH: log_base}, head_files={LOG_PATH: log_head}
+    )
+    body = json.dumps(payload).encode()
+
+    answer = httpx.post(
+        f"{base}/api/github/webhooks",
+        content=body,
+        headers=webhook_headers("pull_request", body, SECRET),
+    )
+    assert answer.status_code == 202
+
+    [run] = wait_until(lambda: fake.runs_for("Codertocat/Hello-World"), "the check run")
+    assert run["head_sha"] == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+    assert (run["name"], run["status"], run["conclusion"]) == ("chronolog", "completed", "failure")
+    assert run["output"]["title"] == "1 problem introduced"
+    assert [(a["start_line"], a["annotation_level"]) for a in run["_annotations"]][0] == (
+        7,
+        "failure",
+    )
+    assert [action["identifier"] for action in run["actions"]] == ["apply-fixes"]
+    [comment] = fake.review_comments
+    assert comment["body"].count("```suggestion\n@Codertocat DevX was flagged") == 1
+    # Everything went through the GitHub Enterprise-style prefix, with an installation token.
+    assert fake.calls("POST /app/installations/1/access_tokens")
+    assert all(r.headers["user-agent"] == "chronolog" for r in fake.requests)
+
+
+def test_home_page_names_the_app(server: tuple[str, FakeGitHub]) -> None:
+    base, _ = server
+    page = httpx.get(f"{base}/").text
+    assert (
+        'chronolog is running as <a href="https://github.com/apps/chronolog">chronolog</a>' in page
+    )
+
+
+def test_a_wrong_signature_is_refused(server: tuple[str, FakeGitHub]) -> None:
+    base, fake = server
+    body = b'{"action": "opened"}'
+    headers = webhook_headers("pull_request", body, "another secret")
+    assert (
+        httpx.post(f"{base}/api/github/webhooks", content=body, headers=headers).status_code == 401
+    )
+    assert fake.requests == []
