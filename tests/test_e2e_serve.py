@@ -118,10 +118,8 @@ def test_a_signed_pull_request_webhook_ends_in_a_check_run_and_a_review(
     assert run["head_sha"] == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
     assert (run["name"], run["status"], run["conclusion"]) == ("chronolog", "completed", "failure")
     assert run["output"]["title"] == "1 problem introduced"
-    assert [(a["start_line"], a["annotation_level"]) for a in run["_annotations"]][0] == (
-        7,
-        "failure",
-    )
+    first = run["_annotations"][0]
+    assert (first["start_line"], first["annotation_level"]) == (7, "failure")
     assert [action["identifier"] for action in run["actions"]] == ["apply-fixes"]
     [comment] = fake.review_comments
     assert comment["body"].count("```suggestion\n@Codertocat DevX was flagged") == 1
