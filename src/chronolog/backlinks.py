@@ -81,7 +81,8 @@ class Scope:
     def __contains__(self, target: object) -> bool:
         if not isinstance(target, Reference):
             return False
-        return target.owner in self.owners or target.full_name in self.repos
+        owner, repo, _ = target.key
+        return owner in self.owners or f"{owner}/{repo}" in self.repos
 
     def describe(self) -> str:
         names = sorted(self.owners) + sorted(self.repos)

@@ -14,7 +14,7 @@ the text of a link (`[#3248](https://github.com/o/other/pull/3248)` names the li
 target, not issue 3248 of the log's repository), and link targets that are not URLs
 (`[earlier](#2022-03-23)` is an anchor). The same target written several ways
 counts once per entry. Owner and repository names are compared case-insensitively, as
-GitHub does, and kept lowercased.
+GitHub does.
 """
 
 from __future__ import annotations
@@ -41,20 +41,36 @@ _SHORT = re.compile(
 )
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, eq=False)
 class Reference:
-    """An issue or pull request, `owner/repo#number`; owner and repo are lowercased."""
+    """An issue or pull request, `owner/repo#number`, spelled as the log first wrote it.
+
+    Owner and repository names compare case-insensitively, as GitHub treats them.
+    """
 
     owner: str
     repo: str
     number: int
     # "issue" or "pull" when a URL said so; GitHub redirects between the two, so it is
-    # a hint for humans, not part of the identity.
-    kind: str | None = field(default=None, compare=False)
+    # a hint for links, not part of the identity.
+    kind: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.owner.lower(), self.repo.lower(), self.number)
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.repo}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reference) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __lt__(self, other: Reference) -> bool:
+        return self.key < other.key
 
     def __str__(self) -> str:
         return f"{self.full_name}#{self.number}"
@@ -82,7 +98,7 @@ def find_references(log: Log, *, host: str, repo: str) -> tuple[EntryReferences,
     `host` is the web host of the log's repository (see `web_host`), `repo` its
     `owner/name`, which `#N` and `GH-N` refer to.
     """
-    own_owner, _, own_repo = repo.lower().partition("/")
+    own_owner, _, own_repo = repo.partition("/")
     url = _issue_url_pattern(host)
     found: dict[int, dict[Reference, Reference]] = {}
     entry_at = _entry_index(log)
@@ -114,7 +130,7 @@ def find_references(log: Log, *, host: str, repo: str) -> tuple[EntryReferences,
 
 def references_in_text(text: str, *, host: str, repo: str) -> frozenset[Reference]:
     """The references in one line of plain text (no Markdown parsing, no code exclusion)."""
-    own_owner, _, own_repo = repo.lower().partition("/")
+    own_owner, _, own_repo = repo.partition("/")
     return frozenset(
         _references_in(text, _issue_url_pattern(host), own_owner, own_repo, _Where.PROSE)
     )
@@ -210,4 +226,4 @@ def _reference(owner: str, repo: str, number: str, kind: str | None) -> Iterator
     value = int(number)
     # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one.
     if 0 < value < 2**31 and owner and repo:
-        yield Reference(owner.lower(), repo.lower(), value, kind)
+        yield Reference(owner, repo, value, kind)

@@ -457,10 +457,11 @@ async def test_the_check_run_of_a_pull_request_carries_the_preview(
                 f"### Backlinks from `{LOG_PATH}`",
                 "",
                 "On merge, chronolog will link back from:",
-                "- [codertocat/hello-world#7](https://github.com/codertocat/hello-world/issues/7): "
+                "- [Codertocat/Hello-World#7](https://github.com/Codertocat/Hello-World/issues/7): "
                 "will be linked",
-                "- [codertocat/hello-world#8](https://github.com/codertocat/hello-world/issues/8): "
+                "- [Codertocat/Hello-World#8](https://github.com/Codertocat/Hello-World/issues/8): "
                 "not linked: not found",
+                "",
             ]
         )
     )

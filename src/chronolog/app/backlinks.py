@@ -259,9 +259,9 @@ def _same_repository(issue: Mapping[str, Any], target: Reference) -> bool:
     """False when GitHub redirected to an issue that now lives in another repository."""
     location = str(issue.get("repository_url") or "")
     if location:
-        return location.lower().endswith(f"/repos/{target.full_name}")
+        return location.lower().endswith(f"/repos/{target.full_name.lower()}")
     html_url = str(issue.get("html_url") or "").lower()
-    return f"/{target.full_name}/" in html_url or not html_url
+    return f"/{target.full_name.lower()}/" in html_url or not html_url
 
 
 _WRITE_REFUSALS = {
