@@ -1,0 +1,27 @@
+# chronolog's GitHub App server. Build: docker build -t chronolog .
+# Run:   docker run -p 8080:8080 -e GITHUB_APP_ID=... -e GITHUB_APP_PRIVATE_KEY="$(cat key.pem)" \
+#          -e GITHUB_WEBHOOK_SECRET=... chronolog
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HOST=0.0.0.0 \
+    PORT=8080
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install . && rm -rf /app/src
+
+# Never run as root.
+RUN useradd --create-home --uid 10001 chronolog
+USER chronolog
+
+EXPOSE 8080
+# The slim image has no curl: ask /healthz with Python itself.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8080')}/healthz\", timeout=4)"]
+
+CMD ["chronolog", "serve"]
