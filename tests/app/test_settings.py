@@ -1,0 +1,99 @@
+"""Settings from the environment: what is missing, what is malformed, secrets never shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chronolog.app.settings import SettingsError, load_settings
+
+NAMES = (
+    "GITHUB_APP_ID",
+    "GITHUB_APP_PRIVATE_KEY",
+    "GITHUB_APP_PRIVATE_KEY_PATH",
+    "GITHUB_WEBHOOK_SECRET",
+    "GITHUB_API_URL",
+    "HOST",
+    "PORT",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in NAMES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_nothing_set_means_not_configured_with_defaults() -> None:
+    settings = load_settings()
+    assert settings.credentials is None
+    assert settings.missing == ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET")
+    assert (settings.api_url, settings.host, settings.port) == (
+        "https://api.github.com",
+        "0.0.0.0",
+        8080,
+    )
+
+
+def test_a_one_line_key_with_escaped_newlines_is_accepted(
+    monkeypatch: pytest.MonkeyPatch, private_pem: str
+) -> None:
+    monkeypatch.setenv("GITHUB_APP_ID", "123")
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", private_pem.replace("\n", "\\n"))
+    monkeypatch.setenv("GITHUB_WEBHOOK_SECRET", "s3cret")
+    monkeypatch.setenv("GITHUB_API_URL", "https://ghe.example.com/api/v3/")
+
+    settings = load_settings()
+
+    assert settings.credentials is not None
+    assert settings.credentials.app_id == 123
+    assert settings.credentials.private_key.get_secret_value() == private_pem
+    assert settings.api_url == "https://ghe.example.com/api/v3"
+    assert "s3cret" not in repr(settings)
+    assert "PRIVATE KEY" not in repr(settings)
+
+
+def test_the_key_can_come_from_a_file(
+    monkeypatch: pytest.MonkeyPatch, private_pem: str, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "app.pem"
+    key_file.write_text(private_pem)
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY_PATH", str(key_file))
+    monkeypatch.setenv("GITHUB_APP_ID", "123")
+
+    settings = load_settings()
+
+    assert settings.missing == ("GITHUB_WEBHOOK_SECRET",)
+
+
+def test_every_malformed_value_is_named_without_its_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_APP_ID", "chronolog")
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY", "not-a-key-but-secret")
+    monkeypatch.setenv("GITHUB_API_URL", "api.github.com")
+    monkeypatch.setenv("PORT", "80800")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert raised.value.problems == [
+        "GITHUB_APP_ID: 'chronolog' is not a number; copy the App ID from the app's settings page",
+        "GITHUB_APP_PRIVATE_KEY: not a PEM private key; use the .pem file GitHub generated for "
+        "the app (it starts with -----BEGIN RSA PRIVATE KEY-----)",
+        "GITHUB_API_URL: 'api.github.com' is not an http(s) URL; leave it unset for "
+        "https://api.github.com, or use https://HOST/api/v3 for GitHub Enterprise Server",
+        "PORT: '80800' is not a port number (1-65535)",
+    ]
+    assert "not-a-key-but-secret" not in str(raised.value)
+
+
+def test_an_unreadable_key_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GITHUB_APP_PRIVATE_KEY_PATH", str(tmp_path / "missing.pem"))
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert raised.value.problems == [
+        f"GITHUB_APP_PRIVATE_KEY_PATH: cannot read {tmp_path / 'missing.pem'}: "
+        "No such file or directory"
+    ]
