@@ -66,6 +66,9 @@ class RecentDeliveries:
 class InProcessQueue:
     """An asyncio queue drained by `workers` tasks; work is lost if the process dies.
 
+    Each delivery is processed in a worker thread with an event loop of its own, so
+    `process` must not share loop-bound objects (clients, locks) with the server's loop.
+
     GitHub keeps failed deliveries for 3 days and they can be redelivered, which is the
     recovery path for work lost in a restart.
     """
@@ -116,7 +119,9 @@ class InProcessQueue:
         while True:
             delivery = await self._queue.get()
             try:
-                await self._process(delivery)
+                # Checking a log is CPU work: run each delivery on its own event loop in a
+                # thread, so that this loop keeps answering webhooks within milliseconds.
+                await asyncio.to_thread(asyncio.run, self._process(delivery))
             except Exception:
                 # A bug must not kill the worker; the delivery can be redelivered.
                 log.exception("processing delivery %s (%s) failed", delivery.id, delivery.event)

@@ -38,7 +38,7 @@ def create_app(
     *,
     retry: RetryPolicy | None = None,
     routes: tuple[HandlerRoute, ...] = HANDLERS,
-    workers: int = 4,
+    workers: int = 2,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> Starlette:
     """The web app for `settings`. Without credentials it serves `/` and `/healthz` only,
