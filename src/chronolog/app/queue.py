@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ class Delivery:
     received_at: dt.datetime
 
 
-Process = Callable[[Delivery], Awaitable[None]]
+Process = Callable[[Delivery], Coroutine[Any, Any, None]]
 
 
 class WorkQueue(Protocol):
@@ -115,13 +115,16 @@ class InProcessQueue:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
+    def _run_in_own_loop(self, delivery: Delivery) -> None:
+        asyncio.run(self._process(delivery))
+
     async def _work(self) -> None:
         while True:
             delivery = await self._queue.get()
             try:
                 # Checking a log is CPU work: run each delivery on its own event loop in a
                 # thread, so that this loop keeps answering webhooks within milliseconds.
-                await asyncio.to_thread(asyncio.run, self._process(delivery))
+                await asyncio.to_thread(self._run_in_own_loop, delivery)
             except Exception:
                 # A bug must not kill the worker; the delivery can be redelivered.
                 log.exception("processing delivery %s (%s) failed", delivery.id, delivery.event)
