@@ -1,4 +1,4 @@
-"""Shared test fixtures. The real logs and webhook payloads live in tests/fixtures (never edit them)."""
+"""Shared test fixtures: real logs and webhook payloads live in tests/fixtures (never edit)."""
 
 from __future__ import annotations
 

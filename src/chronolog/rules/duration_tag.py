@@ -27,6 +27,7 @@ DURATION_TAG = re.compile(
 _CANDIDATE = re.compile(r"[nN][ \t]*[=:][ \t]*\d")
 _CANONICAL = re.compile(r"\$DURATION=\d+(?:\.\d+)?[mh](?!\w)")
 _BACKTICKS = re.compile(r"`+")
+_MAX_NAMED = 3  # tags named in one message; a line full of them gets a count
 _UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h"}
 
 
@@ -82,14 +83,19 @@ def _candidate_lines(log: Log) -> list[int]:
 
 def _finding(line_number: int, line: str, tags: list[re.Match[str]]) -> Finding:
     """One finding per line whose fix rewrites every tag on it (two fixes could not both apply)."""
-    fixed = line
-    for match in reversed(tags):
-        fixed = fixed[: match.start()] + canonical_tag(match) + fixed[match.end() :]
+    pieces: list[str] = []
+    position = 0
+    for match in tags:
+        pieces += [line[position : match.start()], canonical_tag(match)]
+        position = match.end()
+    fixed = "".join(pieces) + line[position:]
     first = tags[0]
     message = f"`{first.group(0)}` is not a canonical duration tag; write `{canonical_tag(first)}`"
     if len(tags) > 1:
-        others = ", ".join(f"`{m.group(0)}` as `{canonical_tag(m)}`" for m in tags[1:])
-        message += f" (and {others})"
+        shown = tags[1 : 1 + _MAX_NAMED]
+        others = ", ".join(f"`{m.group(0)}` as `{canonical_tag(m)}`" for m in shown)
+        hidden = len(tags) - 1 - len(shown)
+        message += f" (and {others}" + (f" and {hidden} more)" if hidden else ")")
     return RULE.finding(
         line_number,
         message,
@@ -142,7 +148,9 @@ def _escaped(line: str, position: int) -> bool:
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= position < end for start, end in spans)
+    """True when `position` falls in one of the sorted, non-overlapping `spans`."""
+    index = bisect.bisect_right(spans, position, key=lambda span: span[0]) - 1
+    return index >= 0 and spans[index][0] <= position < spans[index][1]
 
 
 RULE = Rule(
