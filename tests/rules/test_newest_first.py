@@ -100,3 +100,27 @@ def test_year_change_that_lands_in_the_future_is_not_proposed() -> None:
 def test_moving_the_last_entry_keeps_a_blank_line_between_entries() -> None:
     text = "# Log\n\n## 2022-11-01\n\n@alice\n\n## 2022-11-02\n\n@bob"
     assert fixed(text, RULE) == "# Log\n\n## 2022-11-02\n\n@bob\n\n## 2022-11-01\n\n@alice\n"
+
+
+def test_with_two_entries_the_january_entry_on_top_is_the_typo() -> None:
+    # Either entry could be "the" misplaced one; last year's year typed in January is the
+    # likelier story, so the finding is on the top entry, not on the older one below it.
+    text = "# Log\n\n" + entry("2022-01-03") + entry("2022-12-28")
+    assert findings(text, RULE) == [
+        (
+            3,
+            "`## 2022-01-03` is out of order: it is older than `## 2022-12-28` (line 7) below "
+            "it; entries go newest first. Was the year mistyped? If so, change the date to "
+            "`2023-01-03`; otherwise move the entry to the end of the log",
+        )
+    ]
+    assert fixed(text, RULE, unsafe=True) == "# Log\n\n" + entry("2023-01-03").replace(
+        "worked on 2023-01-03", "worked on 2022-01-03"
+    ) + entry("2022-12-28")
+
+
+def test_an_ascending_log_is_not_a_series_of_year_typos() -> None:
+    # 2023-03-22 would be "in order" above 2022-03-23, but a year away from it: a move.
+    text = "# Log\n\n" + entry("2022-03-22") + entry("2022-03-23")
+    [(_, message)] = findings(text, RULE)
+    assert "mistyped" not in message

@@ -43,15 +43,47 @@ def keep_in_order(dates: Sequence[dt.date]) -> set[int]:
 def check(log: Log, context: Context) -> Iterator[Finding]:
     dated = [entry for entry in log.entries if entry.date is not None]
     dates = [entry.date for entry in dated if entry.date is not None]
-    kept = keep_in_order(dates)
-    if len(kept) == len(dated):
-        return
+    typos = _year_typos(dates, context.today)
+    kept = keep_in_order([typos.get(index, date) for index, date in enumerate(dates)])
     anchors = [dated[index] for index in sorted(kept)]
-    for index, entry in enumerate(dated):
-        if index not in kept:
-            above = dated[index - 1] if index else None
-            below = dated[index + 1] if index + 1 < len(dated) else None
-            yield _out_of_order(log, entry, anchors, above, below, context.today)
+    for index in range(len(dated)):
+        if index in typos:
+            others = [anchor for anchor in anchors if anchor is not dated[index]]
+            yield _mistyped_year(log, index, typos[index], others, dated)
+        elif index not in kept:
+            yield _out_of_place(log, index, anchors, dated)
+
+
+def _year_typos(dates: Sequence[dt.date], today: dt.date) -> dict[int, dt.date]:
+    """Entries whose year is likelier mistyped than misplaced, with the date they meant.
+
+    Going down, an entry out of order with a neighbour is a typo when changing its year
+    by one alone puts it in order, not in the future, and within `TYPO_WINDOW` of a
+    neighbour (typing last year's year in early January). Corrected dates count for the
+    entries below, and +1 is tried first: that January habit is the common mistake.
+    """
+    effective = list(dates)
+    typos: dict[int, dt.date] = {}
+    for index, date in enumerate(effective):
+        above = effective[index - 1] if index else None
+        below = effective[index + 1] if index + 1 < len(effective) else None
+        if (above is None or date <= above) and (below is None or date >= below):
+            continue
+        for shift in (1, -1):
+            try:
+                meant = date.replace(year=date.year + shift)
+            except ValueError:  # February 29th
+                continue
+            neighbours = [d for d in (above, below) if d is not None]
+            if (
+                meant <= today
+                and (above is None or meant <= above)
+                and (below is None or meant >= below)
+                and any(abs(meant - d) <= TYPO_WINDOW for d in neighbours)
+            ):
+                typos[index] = effective[index] = meant
+                break
+    return typos
 
 
 def _lower_first(text: str) -> str:
@@ -62,44 +94,73 @@ def _describe(entry: Entry) -> str:
     return f"`## {entry.heading.text}` (line {entry.heading.line})"
 
 
-def _out_of_order(
-    log: Log,
-    entry: Entry,
-    anchors: Sequence[Entry],
-    above: Entry | None,
-    below: Entry | None,
-    today: dt.date,
-) -> Finding:
+def _problem(index: int, dated: Sequence[Entry]) -> str:
+    """What is wrong with where entry `index` sits, in terms of its neighbours."""
+    entry = dated[index]
     assert entry.date is not None
-    move = _move(log, entry, anchors)
+    above = dated[index - 1] if index else None
+    below = dated[index + 1] if index + 1 < len(dated) else None
     if above is not None and above.date is not None and above.date < entry.date:
         problem = f"it is newer than {_describe(above)} above it"
-    elif below is not None:
+    elif below is not None and below.date is not None and below.date > entry.date:
         problem = f"it is older than {_describe(below)} below it"
     else:
         problem = "it is not where its date belongs"
-    message = f"`## {entry.heading.text}` is out of order: {problem}; entries go newest first"
-    year_fix = _year_fix(log, entry, above, below, today)
-    if year_fix is not None:
-        return RULE.finding(
-            entry.heading.line,
-            f"{message}. Was the year mistyped? If so, {_lower_first(year_fix.title)}; "
-            f"otherwise {_lower_first(move.title)}",
-            end_line=entry.heading.end_line,
-            fix=year_fix,
-        )
+    return f"`## {entry.heading.text}` is out of order: {problem}; entries go newest first"
+
+
+def _out_of_place(
+    log: Log, index: int, anchors: Sequence[Entry], dated: Sequence[Entry]
+) -> Finding:
+    entry = dated[index]
+    move = _move(log, entry, anchors)
     return RULE.finding(
         entry.heading.line,
-        f"{message}. {move.title}",
+        f"{_problem(index, dated)}. {move.title}",
         end_line=entry.heading.end_line,
         fix=move,
     )
 
 
+def _mistyped_year(
+    log: Log, index: int, meant: dt.date, anchors: Sequence[Entry], dated: Sequence[Entry]
+) -> Finding:
+    entry = dated[index]
+    assert entry.date is not None
+    move = _move(log, entry, anchors)
+    line = log.line(entry.heading.line)
+    fix = Fix(
+        title=f"Change the date to `{meant.isoformat()}`",
+        edits=(
+            Edit(
+                entry.heading.line,
+                entry.heading.line,
+                (line.replace(entry.date.isoformat(), meant.isoformat(), 1),),
+            ),
+        ),
+        applicability=Applicability.UNSAFE,
+    )
+    return RULE.finding(
+        entry.heading.line,
+        f"{_problem(index, dated)}. Was the year mistyped? If so, {_lower_first(fix.title)}; "
+        f"otherwise {_lower_first(move.title)}",
+        end_line=entry.heading.end_line,
+        fix=fix,
+    )
+
+
+def _newness(entry: Entry) -> int:
+    """A key that grows going down an in-order log: minus the entry's day number."""
+    assert entry.date is not None
+    return -entry.date.toordinal()
+
+
 def _move(log: Log, entry: Entry, anchors: Sequence[Entry]) -> Fix:
     """Move the entry, byte for byte, above the first in-order entry that is not newer."""
     assert entry.date is not None
-    target = next((a for a in anchors if a.date is not None and a.date <= entry.date), None)
+    # Anchor dates never increase going down: bisect for the first one not newer.
+    position = bisect.bisect_left(anchors, -entry.date.toordinal(), key=_newness)
+    target = anchors[position] if position < len(anchors) else None
     content = list(log.lines[entry.start_line - 1 : entry.end_line])
     if target is None:
         insert_at = len(log.lines) + 1
@@ -117,40 +178,6 @@ def _move(log: Log, entry: Entry, anchors: Sequence[Entry]) -> Fix:
             Edit(entry.start_line, entry.end_line, ()),
             Edit(insert_at, insert_at - 1, tuple(content)),
         ),
-    )
-
-
-def _year_fix(
-    log: Log, entry: Entry, above: Entry | None, below: Entry | None, today: dt.date
-) -> Fix | None:
-    """Change the year by one when that alone puts the entry in order (a January typo).
-
-    The changed date must also land within `TYPO_WINDOW` of a neighbour: a log written in
-    ascending order is a misplaced log, not a series of year typos.
-    """
-    assert entry.date is not None
-    neighbours = [e.date for e in (above, below) if e is not None and e.date is not None]
-    fitting = []
-    for shift in (1, -1):
-        try:
-            candidate = entry.date.replace(year=entry.date.year + shift)
-        except ValueError:
-            continue
-        if candidate > today or all(abs(candidate - d) > TYPO_WINDOW for d in neighbours):
-            continue
-        if above is not None and above.date is not None and candidate > above.date:
-            continue
-        if below is not None and below.date is not None and candidate < below.date:
-            continue
-        fitting.append(candidate)
-    if len(fitting) != 1:
-        return None
-    line = log.line(entry.heading.line)
-    rewritten = line.replace(entry.date.isoformat(), fitting[0].isoformat(), 1)
-    return Fix(
-        title=f"Change the date to `{fitting[0].isoformat()}`",
-        edits=(Edit(entry.heading.line, entry.heading.line, (rewritten,)),),
-        applicability=Applicability.UNSAFE,
     )
 
 
