@@ -36,8 +36,12 @@ def settings(private_pem: str | None) -> AppSettings:
 
 @pytest.fixture
 def app(fake: FakeGitHub, private_pem: str) -> Starlette:
+    # In process: the fake GitHub answers through respx, inside this process.
     return create_app(
-        settings(private_pem), retry=RetryPolicy(backoff=0, max_wait=0), clock=lambda: NOW
+        settings(private_pem),
+        retry=RetryPolicy(backoff=0, max_wait=0),
+        in_process=True,
+        clock=lambda: NOW,
     )
 
 

@@ -1,7 +1,8 @@
 """What chronolog does on which webhook: the one table, `HANDLERS`, and the handlers.
 
-A handler gets the `AppContext` (GitHub access, the clock) and one `Delivery`. To handle
-another event, write a handler and add a `Route` to the table; nothing registers itself.
+A handler gets the `AppContext` (GitHub access, caches, the clock) and one `Delivery`. To
+handle another event, write a handler and add a `Route` to the table; nothing registers
+itself.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chronolog.app.backlinks import on_push, pushes_default_branch
+from chronolog.app.backlinks import on_push as update_backlinks
+from chronolog.app.backlinks import pushes_default_branch
+from chronolog.app.config_cache import ConfigCache
 from chronolog.app.fix_action import apply_fixes
 from chronolog.app.github import GitHubApp, Installation, Repo
 from chronolog.app.pull_request import PullRequest, SectionBuilder, check_pull_request
@@ -24,11 +27,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AppContext:
-    """What handlers share: the app's GitHub access, the clock, summary extensions."""
+    """What handlers share: the app's GitHub access, the clock, summary extensions, and
+    the repositories' configs (read from the default branch, kept between deliveries)."""
 
     github: GitHubApp
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     section_builders: list[SectionBuilder] = field(default_factory=list)
+    config_cache: ConfigCache = field(default_factory=ConfigCache)
 
 
 Handler = Callable[[AppContext, Delivery], Awaitable[None]]
@@ -75,7 +80,10 @@ async def on_pull_request(ctx: AppContext, delivery: Delivery) -> None:
             # A synchronize brings a new head commit: no run of ours can be on it yet
             # (a redelivery is caught by the delivery id), so skip the look-up call.
             look_for_existing=delivery.action != "synchronize",
+            # A pull request just opened has no review comments of ours to repeat.
+            look_for_suggestions=delivery.action != "opened",
             section_builders=ctx.section_builders,
+            config_cache=ctx.config_cache,
         )
 
 
@@ -97,6 +105,7 @@ async def on_rerequested(ctx: AppContext, delivery: Delivery) -> None:
                 event_time=delivery.received_at,
                 look_for_existing=False,
                 section_builders=ctx.section_builders,
+                config_cache=ctx.config_cache,
             )
 
 
@@ -111,6 +120,13 @@ async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
             await apply_fixes(
                 gh, pr, check_run, app_id=ctx.github.app_id, event_time=delivery.received_at
             )
+
+
+async def on_push(ctx: AppContext, delivery: Delivery) -> None:
+    """A push to the default branch: first forget the config if the push touched it, so
+    the next check reads the new one; then update the backlinks of the logs it changed."""
+    ctx.config_cache.forget_if_changed(delivery.payload)
+    await update_backlinks(ctx, delivery)
 
 
 async def _pulls_at(
@@ -146,6 +162,7 @@ HANDLERS: tuple[Route, ...] = (
     Route("check_suite", "rerequested", on_rerequested),
     Route("check_run", "rerequested", on_rerequested),
     Route("check_run", "requested_action", on_apply_fixes, accepts=_apply_fixes_clicked),
+    # A push to the default branch: forget a changed config, then backlinks (issue 4).
     Route("push", None, on_push, accepts=pushes_default_branch),
 )
 

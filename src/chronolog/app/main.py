@@ -11,6 +11,7 @@ import uvicorn
 
 from chronolog.app.server import create_app
 from chronolog.app.settings import SettingsError, load_settings
+from chronolog.app.worker import LOG_FORMAT
 
 
 def run_server(host: str | None = None, port: int | None = None) -> int:
@@ -24,7 +25,7 @@ def run_server(host: str | None = None, port: int | None = None) -> int:
         return 2
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     if settings.credentials is None:
         missing = ", ".join(settings.missing)

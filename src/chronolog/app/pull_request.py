@@ -1,9 +1,10 @@
 """The check run of one pull-request head commit: find the logs, check them, report.
 
 The flow, each step one REST call at most: read `.github/chronolog.yml` from the default
-branch, list the changed files, read each changed log at the head commit, post the new
-suggestions as one review, publish one completed check run (annotations beyond the first
-50 follow in PATCHes of 50). Everything between the calls is the pure core.
+branch (or take it from the app's config cache), list the changed files, read each changed
+log at the head commit, read the suggestions already posted (not on a pull request just
+opened), post the new ones as one review, publish one completed check run (annotations
+beyond the first 50 follow in PATCHes of 50). Everything between the calls is the pure core.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.app.config_cache import ConfigCache, ConfigRead
 from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.check import check_log
 from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
@@ -99,11 +101,20 @@ class LogsOfPull:
 SectionBuilder = Callable[[Installation, PullRequest, LogsOfPull], Awaitable[str | None]]
 
 
-async def read_config(gh: Installation, pr: PullRequest) -> tuple[RepoConfig, ConfigError | None]:
+async def read_config(
+    gh: Installation, pr: PullRequest, cache: ConfigCache | None = None
+) -> ConfigRead:
     """The config from the default branch only, so a pull request cannot switch its check off.
 
     No file means the defaults; an invalid file means the defaults plus the error to report.
+    With a `cache`, a read of the same repository and default branch is reused.
     """
+    if cache is None:
+        return await _read_config(gh, pr)
+    return await cache.get(pr.repo.full_name, pr.default_branch, lambda: _read_config(gh, pr))
+
+
+async def _read_config(gh: Installation, pr: PullRequest) -> ConfigRead:
     data = await gh.read_file(pr.repo, CONFIG_PATH, pr.default_branch)
     if data is None:
         return RepoConfig(), None
@@ -199,22 +210,35 @@ async def check_pull_request(
     app_id: int,
     event_time: dt.datetime,
     look_for_existing: bool = True,
+    look_for_suggestions: bool = True,
     section_builders: Sequence[SectionBuilder] = (),
+    config_cache: ConfigCache | None = None,
 ) -> CheckResult:
     """Check the logs of `pr` at its head commit and publish one completed check run.
 
     With `look_for_existing`, a run of the same name this app already made on the head
     commit is looked up first: if its result is the same, nothing is written (a redelivery);
     if not, a new run supersedes it (GitHub shows the newest run of a name; a PATCH would
-    append annotations to the old ones). GitHub failures end in a "neutral" run that says
-    to re-run the check; if even that cannot be published, the error is logged.
+    append annotations to the old ones). With `look_for_suggestions`, the pull request's
+    review comments are read so that no suggestion is posted twice; without it (a pull
+    request just opened has none of ours) every suggestion is posted. GitHub failures end
+    in a "neutral" run that says to re-run the check; if even that cannot be published,
+    the error is logged. The config comes from `config_cache` when given.
     """
     name = RepoConfig().check_name
     try:
-        config, config_error = await read_config(gh, pr)
+        config, config_error = await read_config(gh, pr, config_cache)
         name = config.check_name
         return await _check(
-            gh, pr, config, config_error, app_id, event_time, look_for_existing, section_builders
+            gh,
+            pr,
+            config,
+            config_error,
+            app_id,
+            event_time,
+            look_for_existing,
+            look_for_suggestions,
+            section_builders,
         )
     except GitHubError as error:
         log.warning("checking %s#%d failed: %s", pr.repo.full_name, pr.number, error)
@@ -261,6 +285,7 @@ async def _check(
     app_id: int,
     event_time: dt.datetime,
     look_for_existing: bool,
+    look_for_suggestions: bool,
     section_builders: Sequence[SectionBuilder],
 ) -> CheckResult:
     context = Context(today=latest_current_date(event_time), author=pr.author)
@@ -270,7 +295,7 @@ async def _check(
         logs, notes = await find_logs(gh, pr, config, context)
     found = LogsOfPull(config, config_error, logs, notes)
 
-    posted, review_note = await _post_suggestions(gh, pr, logs)
+    posted, review_note = await _post_suggestions(gh, pr, logs, look_for_suggestions)
     sections = list(notes)
     if review_note:
         sections.append(review_note)
@@ -298,9 +323,10 @@ async def _check(
 
 
 async def _post_suggestions(
-    gh: Installation, pr: PullRequest, logs: Sequence[CheckedLog]
+    gh: Installation, pr: PullRequest, logs: Sequence[CheckedLog], look_for_posted: bool
 ) -> tuple[int, str | None]:
-    """Post the new suggestions as one review.
+    """Post the new suggestions as one review (new: not among the pull request's review
+    comments, which are read only when `look_for_posted`).
 
     Returns how many suggestions are on the pull request for these findings (posted now
     or before, so that a redelivery renders the same summary) and a note if posting failed.
@@ -314,7 +340,7 @@ async def _post_suggestions(
     ]
     if not candidates:
         return 0, None
-    existing = await gh.list_review_comments(pr.repo, pr.number)
+    existing = await gh.list_review_comments(pr.repo, pr.number) if look_for_posted else []
     posted_before = fingerprints_in(str(comment.get("body") or "") for comment in existing)
     new = [comment for comment in candidates if comment.fingerprint not in posted_before]
     there = len(candidates) - len(new)

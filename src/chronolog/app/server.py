@@ -1,9 +1,16 @@
-"""The Starlette app: three routes, and a lifespan that owns the GitHub client and the queue."""
+"""The Starlette app: three routes, and a lifespan that owns the queue of deliveries.
+
+The server process answers webhooks and nothing else; the deliveries it accepts are
+processed in a worker process (`WorkerProcess`), which builds its own `AppContext` with
+`processor`. `in_process=True` processes them on threads of this process instead (tests
+fake GitHub inside this process, and need to).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import html
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -19,18 +26,65 @@ from chronolog.app.backlinks import preview_section
 from chronolog.app.github import GitHubApp, GitHubError, RetryPolicy
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
 from chronolog.app.handlers import Route as HandlerRoute
-from chronolog.app.queue import Delivery, InProcessQueue, RecentDeliveries
+from chronolog.app.queue import Delivery, InProcessQueue, Process, RecentDeliveries
 from chronolog.app.settings import CREDENTIALS_HELP, AppSettings
 from chronolog.app.webhooks import WebhookEndpoint
+from chronolog.app.worker import WorkerProcess
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/api/github/webhooks"
 
+Clock = Callable[[], dt.datetime]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
 
 class State(TypedDict):
-    context: AppContext | None
-    queue: InProcessQueue | None
+    configured: bool
+    queue: InProcessQueue | WorkerProcess | None
+
+
+def github_app(settings: AppSettings, retry: RetryPolicy | None = None) -> GitHubApp | None:
+    """The app's GitHub access from `settings`, or None without credentials."""
+    if settings.credentials is None:
+        return None
+    return GitHubApp(
+        settings.credentials.app_id,
+        settings.credentials.private_key,
+        settings.api_url,
+        retry=retry,
+    )
+
+
+def app_context(github: GitHubApp, clock: Clock = _now) -> AppContext:
+    """What the handlers share, composed here: GitHub access, the config cache, and the
+    backlink preview (issue 4), a section in every check run's summary."""
+    return AppContext(github=github, clock=clock, section_builders=[preview_section(github)])
+
+
+def processor(
+    settings: AppSettings,
+    retry: RetryPolicy | None = None,
+    routes: tuple[HandlerRoute, ...] = HANDLERS,
+    clock: Clock = _now,
+) -> Process:
+    """The function that processes deliveries, with one `AppContext` for all of them.
+
+    Module-level and built from picklable settings, so that the worker process can call it
+    (`functools.partial(processor, settings, retry)`).
+    """
+    github = github_app(settings, retry)
+    if github is None:
+        raise ValueError("deliveries cannot be processed without the app's credentials")
+    context = app_context(github, clock)
+
+    async def process(delivery: Delivery) -> None:
+        await dispatch(context, delivery, routes)
+
+    return process
 
 
 def create_app(
@@ -38,21 +92,20 @@ def create_app(
     *,
     retry: RetryPolicy | None = None,
     routes: tuple[HandlerRoute, ...] = HANDLERS,
-    workers: int = 2,
-    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    in_process: bool = False,
+    concurrency: int = 4,
+    clock: Clock = _now,
 ) -> Starlette:
     """The web app for `settings`. Without credentials it serves `/` and `/healthz` only,
-    and answers webhooks with 503 so GitHub marks them failed (and redeliverable)."""
+    and answers webhooks with 503 so GitHub marks them failed (and redeliverable).
+
+    Deliveries are processed `concurrency` at a time in a worker process, or with
+    `in_process` on as many threads of this process (`clock` then also reaches the
+    handlers; in the worker process they use the real time).
+    """
     deliveries = RecentDeliveries()
-    holder: dict[str, InProcessQueue | None] = {"queue": None}
-    github: GitHubApp | None = None
-    if settings.credentials is not None:
-        github = GitHubApp(
-            settings.credentials.app_id,
-            settings.credentials.private_key,
-            settings.api_url,
-            retry=retry,
-        )
+    holder: dict[str, InProcessQueue | WorkerProcess | None] = {"queue": None}
+    github = github_app(settings, retry)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -60,22 +113,24 @@ def create_app(
             log.warning(
                 "chronolog is not configured; missing: %s (see GET /)", ", ".join(settings.missing)
             )
-            yield {"context": None, "queue": None}
+            yield {"configured": False, "queue": None}
             return
-        # The backlink preview (issue 4) adds a section to every check run's summary.
-        context = AppContext(github=github, clock=clock, section_builders=[preview_section(github)])
 
-        async def process(delivery: Delivery) -> None:
-            await dispatch(context, delivery, routes)
+        def forget(delivery: Delivery) -> None:
+            deliveries.forget(delivery.id)
 
-        queue = InProcessQueue(
-            process, workers=workers, on_failure=lambda d: deliveries.forget(d.id)
-        )
+        queue: InProcessQueue | WorkerProcess
+        if in_process:
+            process = processor(settings, retry, routes, clock)
+            queue = InProcessQueue(process, workers=concurrency, on_failure=forget)
+        else:
+            setup = functools.partial(processor, settings, retry, routes)
+            queue = WorkerProcess(setup, concurrency=concurrency, on_failure=forget)
         await queue.start()
         holder["queue"] = queue
         app.state.queue = queue  # for operators and tests: `await app.state.queue.join()`
         try:
-            yield {"context": context, "queue": queue}
+            yield {"configured": True, "queue": queue}
         finally:
             holder["queue"] = None
             await queue.stop()
@@ -103,7 +158,7 @@ def create_app(
 
 async def healthz(request: Request) -> Response:
     """Up and serving; says whether credentials are set (without revealing them)."""
-    configured = request.state.context is not None
+    configured = bool(request.state.configured)
     return JSONResponse({"status": "ok", "configured": configured, "version": __version__})
 
 
