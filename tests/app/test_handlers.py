@@ -9,6 +9,7 @@ import pytest
 from chronolog.app.github import GitHubApp
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
 from chronolog.app.queue import Delivery
+from chronolog.app.server import app_context
 from tests.app.conftest import LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, event_name, load_webhook
 
@@ -144,3 +145,117 @@ async def test_a_check_run_rerequest_without_pull_requests_finds_them_by_commit(
     assert fake.calls(f"GET /repos/github/hello-world/commits/{head_sha}/pulls")
     [run] = fake.runs_for("github/hello-world")
     assert (run["head_sha"], run["conclusion"]) == (head_sha, "failure")
+
+
+REPO = "/repos/Codertocat/Hello-World"
+HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
+
+
+def push_to_master(*modified: str) -> Delivery:
+    """The real push to master, as one commit after the pull request's base that modifies
+    `modified`, delivered as a new delivery."""
+    payload = load_webhook("push.new-branch")
+    payload.update(before="b" * 40, after="c" * 40, created=False)
+    commit = dict(payload["commits"][0], id="c" * 40, added=[], modified=list(modified))
+    payload.update(commits=[commit], head_commit=commit)
+    return Delivery("d-push", "push", None, payload, NOW)
+
+
+@pytest.mark.anyio
+async def test_the_config_is_read_once_and_then_taken_from_the_cache(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    ctx = AppContext(github_app, clock=lambda: NOW)
+    item = delivery("pull_request.synchronize")
+    add_log_pull(fake, item.payload)
+
+    await dispatch(ctx, item)
+    first = fake.routes()
+    fake.requests.clear()
+    await dispatch(ctx, delivery("pull_request.synchronize"))
+
+    assert first == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/pulls/2/comments",
+        f"POST {REPO}/pulls/2/reviews",
+        f"POST {REPO}/check-runs",
+    ]
+    assert fake.routes() == [  # the suggestion is already there: no review
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/pulls/2/comments",
+        f"POST {REPO}/check-runs",
+    ]
+
+
+@pytest.mark.anyio
+async def test_an_opened_pull_request_posts_its_suggestions_without_reading_comments(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("pull_request.opened")
+    add_log_pull(fake, item.payload)
+
+    await handle(github_app, item)
+
+    assert fake.routes() == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"POST {REPO}/pulls/2/reviews",
+        f"GET {REPO}/commits/{HEAD_SHA}/check-runs",
+        f"POST {REPO}/check-runs",
+    ]
+    assert len(fake.reviews) == len(fake.review_comments) == 1
+
+
+@pytest.mark.anyio
+async def test_a_push_that_changes_the_config_is_seen_by_the_next_check(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    ctx = AppContext(github_app, clock=lambda: NOW)
+    item = delivery("pull_request.synchronize")
+    add_log_pull(fake, item.payload, config="check_name: old-name\n")
+    await dispatch(ctx, item)
+
+    # A push elsewhere keeps the cached config, even though the file changed meanwhile.
+    fake.set_files("Codertocat/Hello-World", "master", {".github/chronolog.yml": "check_name: x"})
+    await dispatch(ctx, push_to_master("README.md"))
+    await dispatch(ctx, delivery("pull_request.synchronize"))
+    # A push that modifies it makes the next check read it again.
+    fake.set_files("Codertocat/Hello-World", "master", {".github/chronolog.yml": "check_name: new"})
+    await dispatch(ctx, push_to_master(".github/chronolog.yml"))
+    await dispatch(ctx, delivery("pull_request.synchronize"))
+
+    runs = fake.runs_for("Codertocat/Hello-World")
+    assert [run["name"] for run in runs] == ["old-name", "old-name", "new"]
+    # (Backlinks read the config at each pushed commit, not from the cache.)
+    config_reads = fake.calls(f"GET {REPO}/contents/.github/chronolog.yml")
+    assert [read.query["ref"] for read in config_reads if read.query["ref"] == "master"] == [
+        "master",
+        "master",
+    ]
+
+
+@pytest.mark.anyio
+async def test_the_server_composition_adds_the_backlink_preview_calls(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    ctx = app_context(github_app, clock=lambda: NOW)
+    item = delivery("pull_request.synchronize")
+    add_log_pull(fake, item.payload)
+    await dispatch(ctx, item)
+    fake.requests.clear()
+
+    await dispatch(ctx, delivery("pull_request.synchronize"))
+
+    assert fake.routes() == [
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/pulls/2/comments",
+        # The backlink preview (issue 4): the repository's web address, the log at the base.
+        f"GET {REPO}",
+        f"GET {REPO}/contents/support/log.md",
+        f"POST {REPO}/check-runs",
+    ]
