@@ -39,7 +39,7 @@ TAG = (
 )
 PARTICIPANTS = (
     "log.md:9:1: error [participants] the entry's first line `no handle here` does not list "
-    "everyone involved; start it with their @handles, like `@alice, @bob` "
+    "everyone involved; start it with their GitHub handles, like `@alice, @bob` "
     "(`--author HANDLE` lets chronolog add yours)"
 )
 EMPTY = (
@@ -49,10 +49,9 @@ EMPTY = (
 # A year typed wrong in early January: the fix that changes the year is unsafe.
 NEW_YEAR_LOG = "# Log\n\n## 2022-01-03\n\n@alice new year\n\n## 2022-12-28\n\n@bob before\n"
 NEW_YEAR = (
-    "year.md:7:1: error [newest-first] `## 2022-12-28` is out of order: it is newer than "
-    "`## 2022-01-03` (line 3) above it; entries go newest first. Was the year mistyped? "
-    "If so, change the date to `2021-12-28`; otherwise move the entry above `## 2022-01-03` "
-    "(line 3)"
+    "year.md:3:1: error [newest-first] `## 2022-01-03` is out of order: it is older than "
+    "`## 2022-12-28` (line 7) below it; entries go newest first. Was the year mistyped? "
+    "If so, change the date to `2023-01-03`; otherwise move the entry to the end of the log"
 )
 ERROR_RULES = "date-heading,heading-level,newest-first,participants,empty-entry"
 
@@ -189,7 +188,7 @@ def test_unsafe_fixes_are_shown_then_applied_only_with_both_flags(
         ["Fixed 1 problem in year.md", "All checks passed!"],
     )
     assert (workdir / "year.md").read_text(encoding="utf-8") == NEW_YEAR_LOG.replace(
-        "2022-12-28", "2021-12-28"
+        "2022-01-03", "2023-01-03"
     )
 
 

@@ -22,18 +22,22 @@ _MONTHS = {
 _MONTHS["sept"] = 9
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
-_END = r"(?=$|\s)"
+# A date ends at the end, a space, punctuation before a note (`2022-11-26: deploy`), or
+# the `T` of an ISO 8601 time (`2022-11-24T10:00`).
+_END = r"(?=$|\s|[:,;.\u2013\u2014-]|T[0-9])"
+_NOTE_SEPARATORS = " \t:,;.\u2013\u2014-"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 
-_YEAR_FIRST = re.compile(rf"(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}}){_END}")
-_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}}){_END}")
-_YEAR_LAST = re.compile(rf"(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}){_END}")
-_SHORT_YEAR = re.compile(rf"(\d{{2}})-(\d{{2}})-(\d{{2}}){_END}")
+_YEAR_FIRST = re.compile(rf"(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}}){_END}", re.ASCII)
+_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}}){_END}", re.ASCII)
+_YEAR_LAST = re.compile(rf"(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}){_END}", re.ASCII)
+_SHORT_YEAR = re.compile(rf"(\d{{2}})-(\d{{2}})-(\d{{2}}){_END}", re.ASCII)
+_WORDS = re.IGNORECASE | re.ASCII
 _MONTH_FIRST = re.compile(
-    rf"{_WEEKDAY}({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}}){_END}", re.IGNORECASE
+    rf"{_WEEKDAY}({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL},?\s+(\d{{4}}){_END}", _WORDS
 )
 _DAY_FIRST = re.compile(
-    rf"{_WEEKDAY}(\d{{1,2}}){_ORDINAL}\s+({_MONTH})\.?,?\s+(\d{{4}}){_END}", re.IGNORECASE
+    rf"{_WEEKDAY}(\d{{1,2}}){_ORDINAL}\s+({_MONTH})\.?,?\s+(\d{{4}}){_END}", _WORDS
 )
 
 
@@ -87,10 +91,18 @@ def _spelling(
     return DateSpelling(
         written=match.group(0),
         readings=tuple(readings),
-        rest=text[match.end() :].strip(),
+        rest=_note(text[match.end() :]),
         invalid=None if readings else reasons[0],
         **extra,
     )
+
+
+def _note(after: str) -> str:
+    """What follows a date, without the punctuation that separated it (a time keeps its
+    digits: `T10:00` becomes `10:00`)."""
+    if after[:1] == "T":
+        after = after[1:]
+    return after.lstrip(_NOTE_SEPARATORS).strip()
 
 
 def read_date(text: str) -> DateSpelling | None:

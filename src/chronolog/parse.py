@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 
 from chronolog.model import Entry, Heading, Log
 
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?=\s|$)")
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?=\s|$)")
 _CODE_TOKENS = frozenset({"fence", "code_block", "html_block"})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -58,3 +59,12 @@ class Rule:
             column=column,
             end_column=end_column,
         )
+
+
+def code(text: str) -> str:
+    """`text` as a Markdown code span, whatever backticks it holds (CommonMark's rule:
+    the fence is one backtick longer than the longest run inside, padded with spaces)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padding = " " if longest or text.startswith(" ") or text.endswith(" ") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"

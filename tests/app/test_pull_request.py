@@ -16,7 +16,7 @@ REPO = "/repos/Codertocat/Hello-World"
 
 PARTICIPANTS_MESSAGE = (
     "the entry's first line `DevX was flagged that S2 had not been de…` does not list "
-    "everyone involved; start it with their @handles, like `@Codertocat`"
+    "everyone involved; start it with their GitHub handles, like `@Codertocat`"
 )
 FIRST_LINE = (
     "DevX was flagged that S2 had not been deployed to for 6 days. What turned out to be the "

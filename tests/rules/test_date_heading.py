@@ -121,3 +121,33 @@ def test_crlf_and_bom_are_kept_when_fixing() -> None:
     text = "\ufeff# Log\r\n\r\n## 25/11/2022\r\n\r\n@alice\r\n"
     assert findings(text, RULE)[0][0] == 3
     assert fixed(text, RULE) == "\ufeff# Log\r\n\r\n## 2022-11-25\r\n\r\n@alice\r\n"
+
+
+@pytest.mark.parametrize(
+    ("heading", "meant"),
+    [
+        ("## 2022-11-26: deploy", "## 2022-11-26 deploy"),
+        ("## 2022-11-25, Friday", "## 2022-11-25 Friday"),
+        ("## 2022-11-24T10:00 incident", "## 2022-11-24 10:00 incident"),
+    ],
+)
+def test_iso_date_glued_to_its_note_gets_a_space(heading: str, meant: str) -> None:
+    text = log(heading)
+    assert findings(text, RULE) == [
+        (
+            3,
+            f"`{heading}` needs a space between the date and the note; did you mean `{meant}`?",
+        )
+    ]
+    assert fixed(text, RULE) == log(meant)
+
+
+def test_only_ascii_digits_make_a_date() -> None:
+    # Arabic-Indic digits look like a date to `\d`, but no tool reading the log agrees.
+    [(line, message)] = findings(log("## ٢٠٢٢-١١-٢٣"), RULE)
+    assert (line, message.split(";")[0]) == (3, "`## ٢٠٢٢-١١-٢٣` does not start with a date")
+
+
+def test_heading_text_with_backticks_is_quoted_safely() -> None:
+    [(_, message)] = findings(log("## `release` day"), RULE)
+    assert message.startswith("`` ## `release` day `` does not start with a date")

@@ -19,11 +19,11 @@ OCTOCAT = Context(today=TODAY, author="octocat")
 
 WITHOUT_AUTHOR = (
     "the entry's first line {} does not list everyone involved; start it with their "
-    "@handles, like `@alice, @bob` (`--author HANDLE` lets chronolog add yours)"
+    "GitHub handles, like `@alice, @bob` (`--author HANDLE` lets chronolog add yours)"
 )
 WITH_AUTHOR = (
     "the entry's first line {} does not list everyone involved; start it with their "
-    "@handles, like `@octocat`"
+    "GitHub handles, like `@octocat`"
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from chronolog.dates import DateSpelling, read_date
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
-from chronolog.rule import Context, Rule
+from chronolog.rule import Context, Rule, code
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
@@ -15,18 +15,17 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         if entry.date is not None:
             continue
         heading = entry.heading
-        shown = f"## {heading.text}"
         spelling = read_date(heading.text)
         if spelling is None:
             yield RULE.finding(
                 heading.line,
-                f"`{shown}` does not start with a date; start every H2 heading with "
-                "an ISO 8601 date, as in `## 2022-11-25` or `## 2022-11-25 Topic`",
+                f"{code('## ' + heading.text)} does not start with a date; start every H2 "
+                "heading with an ISO 8601 date, as in `## 2022-11-25` or `## 2022-11-25 Topic`",
             )
         elif spelling.invalid is not None:
             yield RULE.finding(
                 heading.line,
-                f"`{spelling.written}` is not a real calendar date ({spelling.invalid}); "
+                f"{code(spelling.written)} is not a real calendar date ({spelling.invalid}); "
                 "correct the date",
             )
         elif (date := spelling.unambiguous) is not None:
@@ -39,17 +38,22 @@ def _rewrite(
     log: Log, entry: Entry, spelling: DateSpelling, date: dt.date, *, unsafe: bool, why: str = ""
 ) -> Finding:
     heading = entry.heading
-    original = log.line(heading.line)
-    rewritten = original.replace(spelling.written, date.isoformat(), 1)
-    shown = f"## {date.isoformat()}" + (f" {spelling.rest}" if spelling.rest else "")
+    text = date.isoformat() + (f" {spelling.rest}" if spelling.rest else "")
+    # The heading line is rebuilt: an ATX H2 (the only kind an entry starts with) or the
+    # text line of a setext heading, whose underline stays.
+    rewritten = text if heading.setext else f"## {text}"
     fix = Fix(
-        title=f"Rewrite the heading as `{shown}`",
+        title=f"Rewrite the heading as {code('## ' + text)}",
         edits=(Edit(heading.line, heading.line, (rewritten,)),),
         applicability=Applicability.UNSAFE if unsafe else Applicability.SAFE,
     )
+    if spelling.written == date.isoformat():
+        problem = "needs a space between the date and the note"
+    else:
+        problem = "is not an ISO 8601 date"
     return RULE.finding(
         heading.line,
-        f"`## {heading.text}` is not an ISO 8601 date; did you mean `{shown}`?{why}",
+        f"{code('## ' + heading.text)} {problem}; did you mean {code('## ' + text)}?{why}",
         fix=fix,
     )
 
@@ -76,7 +80,8 @@ def _ambiguous(log: Log, index: int, spelling: DateSpelling) -> Finding:
     readings = " or ".join(f"`{r.date.isoformat()}` ({r.order})" for r in spelling.readings)
     return RULE.finding(
         log.entries[index].heading.line,
-        f"`{spelling.written}` is ambiguous: {readings}; write the date you mean as `YYYY-MM-DD`",
+        f"{code(spelling.written)} is ambiguous: {readings}; "
+        "write the date you mean as `YYYY-MM-DD`",
     )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
-from chronolog.rule import Context, Rule
+from chronolog.rule import Context, Rule, code
 
 TYPO_WINDOW = dt.timedelta(days=31)
 
@@ -91,7 +91,7 @@ def _lower_first(text: str) -> str:
 
 
 def _describe(entry: Entry) -> str:
-    return f"`## {entry.heading.text}` (line {entry.heading.line})"
+    return f"{code('## ' + entry.heading.text)} (line {entry.heading.line})"
 
 
 def _problem(index: int, dated: Sequence[Entry]) -> str:
@@ -106,7 +106,7 @@ def _problem(index: int, dated: Sequence[Entry]) -> str:
         problem = f"it is older than {_describe(below)} below it"
     else:
         problem = "it is not where its date belongs"
-    return f"`## {entry.heading.text}` is out of order: {problem}; entries go newest first"
+    return f"{code('## ' + entry.heading.text)} is out of order: {problem}; entries go newest first"
 
 
 def _out_of_place(
@@ -130,7 +130,7 @@ def _mistyped_year(
     move = _move(log, entry, anchors)
     line = log.line(entry.heading.line)
     fix = Fix(
-        title=f"Change the date to `{meant.isoformat()}`",
+        title=f"Change the date to {code(meant.isoformat())}",
         edits=(
             Edit(
                 entry.heading.line,

@@ -59,14 +59,14 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
             yield RULE.finding(
                 line_number,
                 f"the entry's first line {excerpt} does not list everyone involved; start it "
-                "with their @handles, like `@alice, @bob` (`--author HANDLE` lets chronolog "
-                "add yours)",
+                "with their GitHub handles, like `@alice, @bob` (`--author HANDLE` lets "
+                "chronolog add yours)",
             )
             continue
         yield RULE.finding(
             line_number,
             f"the entry's first line {excerpt} does not list everyone involved; start it "
-            f"with their @handles, like `@{author}`",
+            f"with their GitHub handles, like `@{author}`",
             fix=Fix(
                 title=f"Start the entry with `@{author}`",
                 edits=(_author_edit(log, entry, line_number, author),),
