@@ -83,3 +83,8 @@ def test_non_utf8_names_file_and_offset() -> None:
     assert str(raised.value) == (
         "docs/log.md: not UTF-8 (byte 0xe9 at offset 25); save the file as UTF-8 and run again"
     )
+
+
+def test_the_dominant_line_ending_wins() -> None:
+    assert parse_log("a\r\nb\nc\nd\n").newline == "\n"  # one stray CRLF
+    assert parse_log("a\r\nb\r\nc\n").newline == "\r\n"

@@ -59,7 +59,9 @@ def split_lines(text: str) -> tuple[list[str], str, bool, bool]:
     bom = text.startswith("\ufeff")
     if bom:
         text = text[1:]
-    newline = "\r\n" if "\r\n" in text else "\n"
+    # The dominant ending wins; a file that mixes them comes back with that one throughout.
+    crlf = text.count("\r\n")
+    newline = "\r\n" if crlf * 2 > text.count("\n") else "\n"
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     final_newline = text.endswith("\n")
