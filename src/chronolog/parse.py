@@ -109,7 +109,8 @@ def parse_log(text: str, *, workers: int = 1) -> Log:
         lines, newline, final_newline, bom = split_lines(text)
         blocks = _scan_in_parallel(lines, workers) if workers > 1 else None
         if blocks is None:
-            blocks = _scan_blocks("\n".join(lines))
+            # Always end with a newline, as every chunk of a parallel scan does.
+            blocks = _scan_blocks("\n".join(lines) + "\n", len(lines))
         return Log(
             lines=tuple(lines),
             entries=tuple(_entries(lines, blocks.headings)),
