@@ -27,6 +27,10 @@ class Context:
 
     today: dt.date  # the latest date that is not in the future; see `latest_current_date`
     author: str | None = None  # GitHub login the participants fix inserts, without "@"
+    # Lines the change under review added (a pull request's added lines), or None when the
+    # whole file is under review (the CLI). Rules use it only to decide which of equally
+    # good explanations blames the change, and to credit the author for their own entries.
+    changed_lines: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)

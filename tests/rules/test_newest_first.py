@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chronolog.check import check_log, select_rules
+from chronolog.parse import parse_log
+from chronolog.rule import Context
 from chronolog.rules.newest_first import keep_in_order
 from tests.conftest import LOGS
-from tests.helpers import findings, fixed
+from tests.helpers import TODAY, findings, fixed
 
 RULE = "newest-first"
 
@@ -124,3 +127,20 @@ def test_an_ascending_log_is_not_a_series_of_year_typos() -> None:
     text = "# Log\n\n" + entry("2022-03-22") + entry("2022-03-23")
     [(_, message)] = findings(text, RULE)
     assert "mistyped" not in message
+
+
+def test_in_a_review_the_entry_the_change_added_is_the_one_blamed() -> None:
+    # A new entry dated 2022-11-10 on top of 2022-11-20: either could be "out of place".
+    # Without a diff the top one is kept; in a review the added one is blamed.
+    text = "# Log\n\n" + entry("2022-11-10") + entry("2022-11-20")
+    assert [line for line, _ in findings(text, RULE)] == [7]
+    review = Context(today=TODAY, changed_lines=frozenset(range(3, 7)))
+    found = check_log(parse_log(text), review, select_rules([RULE]))
+    assert [f.line for f in found] == [3]
+
+
+def test_a_move_never_targets_an_entry_with_a_mistyped_year() -> None:
+    # 2022-01-03 is a typo for 2023-01-03; 2022-12-30 goes above 2022-12-28, not above it.
+    text = "# Log\n\n" + entry("2022-01-03") + entry("2022-12-28") + entry("2022-12-30")
+    messages = [message for _, message in findings(text, RULE)]
+    assert messages[1].endswith("Move the entry above `## 2022-12-28` (line 7)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chronolog.check import check_log, fix_text
+from chronolog.check import check_log, fix_text, select_rules
 from chronolog.parse import parse_log
 from chronolog.rule import Context
 from chronolog.rules.participants import RULE, is_github_login, leading_handles
@@ -266,3 +266,11 @@ def test_the_pre_iso_devops_log_names_people_in_prose() -> None:
 )
 def test_other_entries_that_start_with_prose(name: str, line: int, excerpt: str) -> None:
     assert findings(read(name)) == [("participants", line, WITHOUT_AUTHOR.format(excerpt))]
+
+
+def test_in_a_review_the_author_is_credited_only_for_entries_the_change_added() -> None:
+    # Line 3-5 is an old entry without handles; the change added the entry at 7-9.
+    text = "# Log\n\n## 2022-11-26\n\nnew work\n\n## 2020-01-02\n\nold work\n"
+    review = Context(today=TODAY, author="octocat", changed_lines=frozenset({3, 4, 5, 6}))
+    found = check_log(parse_log(text), review, select_rules(["participants"]))
+    assert [(f.line, f.fix is not None) for f in found] == [(5, True), (9, False)]

@@ -12,30 +12,43 @@ from chronolog.rule import Context, Rule, code
 TYPO_WINDOW = dt.timedelta(days=31)
 
 
-def keep_in_order(dates: Sequence[dt.date]) -> set[int]:
-    """Indexes of a longest non-increasing subsequence of `dates`, preferring the top ones.
+def keep_in_order(dates: Sequence[dt.date], changed: Sequence[bool] | None = None) -> set[int]:
+    """Indexes of a longest non-increasing subsequence of `dates`.
 
     Everything outside it is "out of place": the fewest entries whose move restores order.
-    Runs in O(n log n): a patience sort over the list read bottom-up, where the order is
-    non-decreasing; reading bottom-up makes ties resolve towards the entries on top.
+    Among equally long ones it keeps the most entries that are not `changed` (so a pull
+    request's own entry is the one blamed), then the entries nearest the top.
+
+    O(n log n): the list is read bottom-up, where the order is non-decreasing, and a
+    Fenwick tree over the dates' ranks gives the best chain ending at or below each date.
     """
-    reversed_dates = list(reversed(dates))
-    tail_values: list[dt.date] = []
-    tail_indexes: list[int] = []
-    previous: list[int] = [-1] * len(reversed_dates)
-    for index, date in enumerate(reversed_dates):
-        length = bisect.bisect_right(tail_values, date)
-        previous[index] = tail_indexes[length - 1] if length else -1
-        if length == len(tail_values):
-            tail_values.append(date)
-            tail_indexes.append(index)
-        else:
-            tail_values[length] = date
-            tail_indexes[length] = index
+    count = len(dates)
+    ranks = {date: rank for rank, date in enumerate(sorted(set(dates)))}
+    # Scores compare as (length, unchanged entries kept, position): the position, counted
+    # bottom-up, makes ties go to the chain that reaches nearest the top.
+    tree: list[tuple[int, int, int]] = [(0, 0, -1)] * len(ranks)
+    previous = [-1] * count
+    scores: list[tuple[int, int, int]] = []
+    for position in range(count):
+        index = count - 1 - position
+        rank = ranks[dates[index]]
+        best = (0, 0, -1)
+        cursor = rank
+        while cursor >= 0:
+            best = max(best, tree[cursor])
+            cursor = (cursor & (cursor + 1)) - 1
+        previous[position] = best[2]
+        unchanged = 0 if changed is not None and changed[index] else 1
+        score = (best[0] + 1, best[1] + unchanged, position)
+        scores.append(score)
+        cursor = rank
+        while cursor < len(tree):
+            tree[cursor] = max(tree[cursor], score)
+            cursor |= cursor + 1
     kept: set[int] = set()
-    cursor = tail_indexes[-1] if tail_indexes else -1
+    cursor = max(scores)[2] if scores else -1
     while cursor != -1:
-        kept.add(len(dates) - 1 - cursor)
+        kept.add(count - 1 - cursor)
         cursor = previous[cursor]
     return kept
 
@@ -44,14 +57,26 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
     dated = [entry for entry in log.entries if entry.date is not None]
     dates = [entry.date for entry in dated if entry.date is not None]
     typos = _year_typos(dates, context.today)
-    kept = keep_in_order([typos.get(index, date) for index, date in enumerate(dates)])
-    anchors = [dated[index] for index in sorted(kept)]
+    changed = (
+        None
+        if context.changed_lines is None
+        else [_is_changed(entry, context.changed_lines) for entry in dated]
+    )
+    kept = keep_in_order([typos.get(index, date) for index, date in enumerate(dates)], changed)
+    # Move targets must be in order: an entry with a mistyped year is not one.
+    anchors = [dated[index] for index in sorted(kept) if index not in typos]
     for index in range(len(dated)):
         if index in typos:
-            others = [anchor for anchor in anchors if anchor is not dated[index]]
-            yield _mistyped_year(log, index, typos[index], others, dated)
+            yield _mistyped_year(log, index, typos[index], anchors, dated)
         elif index not in kept:
             yield _out_of_place(log, index, anchors, dated)
+
+
+def _is_changed(entry: Entry, changed_lines: frozenset[int]) -> bool:
+    """True when the change under review added the entry's heading."""
+    return any(
+        line in changed_lines for line in range(entry.heading.line, entry.heading.end_line + 1)
+    )
 
 
 def _year_typos(dates: Sequence[dt.date], today: dt.date) -> dict[int, dt.date]:

@@ -55,7 +55,7 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         if line_number not in log.code_lines and leading_handles(line):
             continue
         excerpt = _excerpt(line)
-        if author is None:
+        if author is None or not _written_by_author(entry, line_number, context):
             yield RULE.finding(
                 line_number,
                 f"the entry's first line {excerpt} does not list everyone involved; start it "
@@ -73,6 +73,14 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
                 applicability=Applicability.SAFE,
             ),
         )
+
+
+def _written_by_author(entry: Entry, line_number: int, context: Context) -> bool:
+    """Whether the author may be credited: in a review, only on lines the change added
+    (the heading or the first line), never on someone else's old entry."""
+    if context.changed_lines is None:
+        return True
+    return line_number in context.changed_lines or entry.heading.line in context.changed_lines
 
 
 def _author_edit(log: Log, entry: Entry, line_number: int, author: str) -> Edit:
