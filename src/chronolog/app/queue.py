@@ -1,9 +1,10 @@
 """Work accepted from webhooks and done after the response.
 
-`WorkQueue` is the small interface the server needs; `InProcessQueue` is an asyncio queue
-with a few worker tasks. A durable queue (Redis, SQS...) can replace it without touching
-the handlers: a `Delivery` is plain data. `RecentDeliveries` remembers the last delivery
-ids so that a redelivered webhook is processed once.
+`WorkQueue` is the small interface the server needs. The server uses `WorkerProcess`
+(worker.py: the work runs in a child process); `InProcessQueue` is an asyncio queue with a
+few worker threads in this process, for tests. A durable queue (Redis, SQS...) can replace
+either without touching the handlers: a `Delivery` is plain data. `RecentDeliveries`
+remembers the last delivery ids so that a redelivered webhook is processed once.
 """
 
 from __future__ import annotations
