@@ -155,6 +155,12 @@ def test_backlinks_false_switches_them_off() -> None:
             2,
             "not valid YAML: but found another document (expected a single document in the stream)",
         ),
+        (
+            "logs:\n  - ok.md\n  - 'support/[z-a].md'\n",
+            3,
+            "`logs`: `support/[z-a].md` is not a valid glob (bad character range z-a at position 9)",
+        ),
+        ("logs: " + "[" * 3000 + "]" * 3000 + "\n", 1, "not valid YAML: nested too deeply"),
     ],
 )
 def test_each_mistake_names_its_line(text: str, line: int, message: str) -> None:

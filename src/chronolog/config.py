@@ -130,6 +130,8 @@ def parse_config(text: str) -> RepoConfig:
         raise ConfigError(f"not valid YAML: {detail}", line) from None
     except yaml.YAMLError as error:
         raise ConfigError(f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise ConfigError("not valid YAML: nested too deeply") from None
     finally:
         loader.dispose()
     if root is None or _is_null(root):  # empty, only comments, or a bare `---`
@@ -148,9 +150,20 @@ def parse_config(text: str) -> RepoConfig:
 
 
 def _logs(node: Node) -> dict[str, Any]:
-    if isinstance(node, ScalarNode):
-        return {"logs": (_text(node, "logs"),)}
-    return {"logs": tuple(_text(item, "logs") for item in _items(node, "logs"))}
+    items = [node] if isinstance(node, ScalarNode) else _items(node, "logs")
+    return {"logs": tuple(_glob(item) for item in items)}
+
+
+def _glob(node: Node) -> str:
+    """A `logs:` entry, checked now so that a bad one fails here and not on every PR."""
+    pattern = _text(node, "logs")
+    try:
+        _glob_regex(pattern)
+    except re.error as error:
+        raise ConfigError(
+            f"`logs`: `{pattern}` is not a valid glob ({error})", _line(node)
+        ) from None
+    return pattern
 
 
 def _rules(node: Node) -> dict[str, Any]:
