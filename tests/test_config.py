@@ -158,7 +158,8 @@ def test_backlinks_false_switches_them_off() -> None:
         (
             "logs:\n  - ok.md\n  - 'support/[z-a].md'\n",
             3,
-            "`logs`: `support/[z-a].md` is not a valid glob (bad character range z-a at position 9)",
+            "`logs`: `support/[z-a].md` is not a valid glob "
+            "(bad character range z-a at position 9)",
         ),
         ("logs: " + "[" * 3000 + "]" * 3000 + "\n", 1, "not valid YAML: nested too deeply"),
     ],
