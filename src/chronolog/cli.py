@@ -63,7 +63,7 @@ def _author(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
         raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port (1-65535)")
     return int(value)
 
