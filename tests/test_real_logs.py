@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from markdown_it import MarkdownIt
 
 from chronolog.check import check_log, fix_text
 from chronolog.model import Severity
@@ -130,3 +131,23 @@ def test_release_changelog_is_not_a_log() -> None:
     assert found["date-heading"] == [3, 10, 17, 24, 32, 47, 55, 62, 69, 77, 84, 92, 100, 113]
     assert len(found["participants"]) == 41
     assert set(found) == {"date-heading", "participants"}
+
+
+def test_no_message_would_ping_anyone() -> None:
+    # Messages become review comments, where a bare `@login` notifies that person. Every
+    # handle a message quotes must sit inside a code span.
+    inline = MarkdownIt("commonmark")
+    context = Context(today=dt.date(2026, 11, 25), author="octocat")
+    for path in sorted(LOGS.glob("*.md")):
+        if path.name == "SOURCE.md":
+            continue
+        for finding in check_log(parse_log(path.read_text(encoding="utf-8")), context):
+            texts = [finding.message] + ([finding.fix.title] if finding.fix else [])
+            for text in texts:
+                outside_code = " ".join(
+                    child.content
+                    for token in inline.parseInline(text)
+                    for child in token.children or []
+                    if child.type == "text"
+                )
+                assert "@" not in outside_code, (path.name, finding.line, text)
