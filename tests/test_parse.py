@@ -88,3 +88,15 @@ def test_non_utf8_names_file_and_offset() -> None:
 def test_the_dominant_line_ending_wins() -> None:
     assert parse_log("a\r\nb\nc\nd\n").newline == "\n"  # one stray CRLF
     assert parse_log("a\r\nb\r\nc\n").newline == "\r\n"
+
+
+def test_entries_know_their_participants_and_why_a_date_is_missing() -> None:
+    log = parse_log(
+        "# Log\n\n## 2022-11-25\n@jhchabran / @burmudar quick recap\n\n"
+        "## 2022-13-01\n\n```\n@not-a-participant\n```\n\n## Notes\n\nKalan: hi\n"
+    )
+    assert [(e.date, e.participants, e.date_problem) for e in log.entries] == [
+        (dt.date(2022, 11, 25), ("@jhchabran", "@burmudar"), None),
+        (None, (), "`2022-13-01` is not a real calendar date (month must be in 1..12)"),
+        (None, (), "does not start with a `YYYY-MM-DD` date and a space"),
+    ]

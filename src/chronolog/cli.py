@@ -20,6 +20,7 @@ from typing import Any, TextIO, cast
 
 from chronolog import __version__
 from chronolog.check import UnknownRuleError, check_log, fix_text, select_rules
+from chronolog.handles import is_github_login
 from chronolog.model import Finding, Severity
 from chronolog.output import (
     FORMATS,
@@ -43,7 +44,6 @@ PARALLEL_PARSE_CHARS = 1_000_000
 MAX_PARSE_WORKERS = 4
 
 # GitHub's login syntax: letters, digits and single inner hyphens, at most 39 characters.
-GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 REPO_NAME = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
 
 
@@ -57,7 +57,7 @@ def _rule_names(value: str) -> list[str]:
 
 def _author(value: str) -> str:
     login = value.removeprefix("@")
-    if not GITHUB_LOGIN.fullmatch(login):
+    if not is_github_login(login):
         raise argparse.ArgumentTypeError(f"{value!r} is not a GitHub login")
     return login
 

@@ -96,6 +96,8 @@ class Entry:
     note: str  # what follows the date in the heading, e.g. "(occurred 2022-10-19)"
     end_line: int  # last line of the entry, trailing blank lines included
     first_line: int | None  # first non-blank line of the body; None for an empty entry
+    date_problem: str | None = None  # why `date` is None, in words
+    participants: tuple[str, ...] = ()  # the `@handles` the first line starts with
 
     @property
     def start_line(self) -> int:

@@ -21,6 +21,7 @@ from functools import cache
 
 from markdown_it import MarkdownIt
 
+from chronolog.handles import leading_handles
 from chronolog.model import Entry, Heading, Log
 
 ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?=\s|$)")
@@ -73,15 +74,21 @@ def split_lines(text: str) -> tuple[list[str], str, bool, bool]:
 
 def parse_iso_date(heading_text: str) -> tuple[dt.date | None, str]:
     """The ISO 8601 date a heading starts with (or None) and the note after it."""
+    date, note, _ = _read_heading_date(heading_text)
+    return date, note
+
+
+def _read_heading_date(heading_text: str) -> tuple[dt.date | None, str, str | None]:
+    """The date, the note, and why there is no date (None when there is one)."""
     match = ISO_DATE.match(heading_text)
     if match is None:
-        return None, heading_text
+        return None, heading_text, "does not start with a `YYYY-MM-DD` date and a space"
     year, month, day = (int(group) for group in match.groups())
     try:
         date = dt.date(year, month, day)
-    except ValueError:
-        return None, heading_text
-    return date, heading_text[match.end() :].strip()
+    except ValueError as error:
+        return None, heading_text, f"`{match.group(0)}` is not a real calendar date ({error})"
+    return date, heading_text[match.end() :].strip(), None
 
 
 @contextmanager
@@ -111,13 +118,14 @@ def parse_log(text: str, *, workers: int = 1) -> Log:
         if blocks is None:
             # Always end with a newline, as every chunk of a parallel scan does.
             blocks = _scan_blocks("\n".join(lines) + "\n", len(lines))
+        code_lines = frozenset(
+            line for start, end in blocks.code_ranges for line in range(start, end + 1)
+        )
         return Log(
             lines=tuple(lines),
-            entries=tuple(_entries(lines, blocks.headings)),
+            entries=tuple(_entries(lines, blocks.headings, code_lines)),
             headings=tuple(blocks.headings),
-            code_lines=frozenset(
-                line for start, end in blocks.code_ranges for line in range(start, end + 1)
-            ),
+            code_lines=code_lines,
             paragraph_starts=frozenset(blocks.paragraph_starts),
             newline=newline,
             final_newline=final_newline,
@@ -271,7 +279,7 @@ def _collect(pid: int, pipe: int) -> _Blocks | None:
     return blocks if isinstance(blocks, _Blocks) else None
 
 
-def _entries(lines: list[str], headings: list[Heading]) -> list[Entry]:
+def _entries(lines: list[str], headings: list[Heading], code_lines: frozenset[int]) -> list[Entry]:
     """Split the log at top-level H1 and H2 headings; each H2 starts an entry."""
     boundaries = [h for h in headings if not h.nested and h.level <= 2]
     entries = []
@@ -284,8 +292,21 @@ def _entries(lines: list[str], headings: list[Heading]) -> list[Entry]:
             (n for n in range(heading.end_line + 1, end_line + 1) if lines[n - 1].strip()),
             None,
         )
-        date, note = parse_iso_date(heading.text)
+        date, note, date_problem = _read_heading_date(heading.text)
+        participants = (
+            leading_handles(lines[first_line - 1])
+            if first_line is not None and first_line not in code_lines
+            else ()
+        )
         entries.append(
-            Entry(heading=heading, date=date, note=note, end_line=end_line, first_line=first_line)
+            Entry(
+                heading=heading,
+                date=date,
+                note=note,
+                end_line=end_line,
+                first_line=first_line,
+                date_problem=date_problem,
+                participants=participants,
+            )
         )
     return entries

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from chronolog.check import check_log, fix_text, select_rules
+from chronolog.handles import is_github_login, leading_handles
 from chronolog.parse import parse_log
 from chronolog.rule import Context
-from chronolog.rules.participants import RULE, is_github_login, leading_handles
+from chronolog.rules.participants import RULE
 
 LOGS = Path(__file__).parents[1] / "fixtures" / "logs"
 TODAY = dt.date(2026, 11, 25)

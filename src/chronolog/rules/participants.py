@@ -10,16 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from chronolog.handles import is_github_login
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
-
-# A GitHub login: letters, digits and single hyphens, not at either end, at most 39 long.
-# The lookahead stops `@DURATION=3h` (a tag, not a person) and over-long or `_` names.
-_HANDLE = r"@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?![A-Za-z0-9_=-])"
-_SEPARATOR = r"(?:[ \t]*[,/&][ \t]*|[ \t]+and[ \t]+|[ \t]+)"
-HANDLES = re.compile(rf"[ \t]*(?P<handles>{_HANDLE}(?:{_SEPARATOR}{_HANDLE})*)")
-_ONE_HANDLE = re.compile(_HANDLE)
-_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 
 # Lines that start a list item or block quote: their paragraph starts on the marker line,
 # but prefixing them with a handle would change their structure.
@@ -30,19 +23,6 @@ _TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t
 _EXCERPT_LENGTH = 40
 
 
-def is_github_login(name: str) -> bool:
-    """True when `name` (without `@`) is spelled like a GitHub login."""
-    return _LOGIN.fullmatch(name) is not None
-
-
-def leading_handles(line: str) -> tuple[str, ...]:
-    """The `@handles` a participants line starts with (with `@`), or () if it starts otherwise."""
-    match = HANDLES.match(line)
-    if match is None:
-        return ()
-    return tuple(_ONE_HANDLE.findall(match.group("handles")))
-
-
 def check(log: Log, context: Context) -> Iterator[Finding]:
     author = context.author.removeprefix("@") if context.author else None
     if author is not None and not is_github_login(author):
@@ -51,9 +31,9 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         line_number = entry.first_line
         if line_number is None:
             continue  # nothing to list participants for: that is `empty-entry`'s finding
-        line = log.line(line_number)
-        if line_number not in log.code_lines and leading_handles(line):
+        if entry.participants:
             continue
+        line = log.line(line_number)
         excerpt = _excerpt(line)
         if author is None or not _written_by_author(entry, line_number, context):
             yield RULE.finding(
