@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from chronolog.app.fix_action import changed_after_fixes
 from chronolog.app.github import GitHubApp
 from chronolog.app.handlers import AppContext, dispatch
 from chronolog.app.queue import Delivery
 from chronolog.check import fix_text
+from chronolog.model import Edit, Fix
 from chronolog.rule import Context, latest_current_date
 from tests.app.conftest import LOG_PATH, NOW, log_texts
 from tests.fake_github import FakeGitHub, blob_sha, load_webhook
@@ -34,9 +36,11 @@ def add_electron_pull(
     fork: bool = False,
     can_modify: bool = False,
     head: str | None = None,
+    base: str | None = None,
 ) -> None:
-    base, real_head = log_texts()
+    real_base, real_head = log_texts()
     head = real_head if head is None else head
+    base = real_base if base is None else base
     fake.add_repo(REPO, installation_id=payload["installation"]["id"], default_branch="main")
     if fork:
         fake.add_repo("miniak/electron")
@@ -166,3 +170,74 @@ async def test_nothing_left_to_fix_says_so(fake: FakeGitHub, github_app: GitHubA
     assert patch.json["output"]["summary"].startswith(
         "**Apply fixes**: there was nothing left that chronolog can fix safely."
     )
+
+
+# A log with two old entries that name nobody; the pull request adds a third.
+OLD_ENTRIES = (
+    "# Support log\n\n"
+    "## 2022-10-20\n\nRestarted the runner.\n\n"
+    "## 2020-03-01\n\nSomeone fixed the build.\n"
+)
+
+
+@pytest.mark.anyio
+async def test_the_author_is_credited_only_on_the_entries_the_pull_request_added(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    head = OLD_ENTRIES.replace(
+        "## 2022-10-20", "## 2022-10-21\n\nDeploy failed again.\n\n## 2022-10-20"
+    )
+    add_electron_pull(fake, payload, base=OLD_ENTRIES, head=head)
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
+    assert put.json["message"] == (
+        "chronolog: apply 1 fix to support/log.md\n\n- participants: Start the entry with `@miniak`"
+    )
+    assert base64.b64decode(put.json["content"]).decode() == head.replace(
+        "Deploy failed", "@miniak Deploy failed"
+    )
+
+
+@pytest.mark.anyio
+async def test_a_misdated_entry_at_the_bottom_is_moved_and_credited_to_its_author(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    head = OLD_ENTRIES + "\n## 2022-10-21\n\nDeploy failed again.\n"
+    add_electron_pull(fake, payload, base=OLD_ENTRIES, head=head)
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
+    assert put.json["message"] == (
+        "chronolog: apply 2 fixes to support/log.md\n\n"
+        "- newest-first: Move the entry above `## 2022-10-20` (line 3)\n"
+        "- participants: Start the entry with `@miniak`"
+    )
+    assert base64.b64decode(put.json["content"]).decode() == (
+        "# Support log\n\n"
+        "## 2022-10-21\n\n@miniak Deploy failed again.\n\n"
+        "## 2022-10-20\n\nRestarted the runner.\n\n"
+        "## 2020-03-01\n\nSomeone fixed the build.\n\n"
+    )
+
+
+def test_changed_lines_follow_a_move_and_untouched_lines_shift() -> None:
+    # Lines 10-13 (an entry) move above line 3; line 2 stays; line 5 shifts down by 4.
+    move = Fix(
+        "Move the entry",
+        (Edit(10, 13, ()), Edit(3, 2, ("## 2022-10-21", "", "Deploy failed again.", ""))),
+    )
+    handle = Fix("Start the entry with `@a`", (Edit(1, 1, ("@a x",)),))
+
+    assert changed_after_fixes(frozenset({2, 5, 10, 11, 12, 13}), [move, handle]) == {
+        2,
+        3,
+        4,
+        5,
+        6,
+        9,
+    }

@@ -420,3 +420,31 @@ async def test_already_posted_suggestions_are_not_posted_again(
 
     assert fake.calls(f"POST {REPO}/pulls/2/reviews") == []
     assert len(fake.review_comments) == 1
+
+
+@pytest.mark.anyio
+async def test_only_entries_the_pull_request_added_get_the_authors_handle(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    base = (
+        "# Support log\n\n"
+        "## 2022-10-20\n\nRestarted the runner.\n\n"
+        "## 2020-03-01\n\nSomeone fixed the build.\n"
+    )
+    head = base.replace("## 2022-10-20", "## 2022-10-21\n\nDeploy failed again.\n\n## 2022-10-20")
+    add_log_pull(fake, synchronize, base=base, head=head)
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert [
+        (a["start_line"], a["annotation_level"], a.get("raw_details"))
+        for a in run["output"]["annotations"]
+    ] == [
+        (5, "failure", "Safe fix: Start the entry with `@Codertocat`"),
+        (9, "failure", None),
+        (13, "failure", None),
+    ]
+    assert run["actions"][0]["description"] == "Commit 1 safe fix to this branch"
+    [comment] = only(fake, f"POST {REPO}/pulls/2/reviews")["comments"]
+    assert "```suggestion\n@Codertocat Deploy failed again.\n```" in comment["body"]

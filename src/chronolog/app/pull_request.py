@@ -9,6 +9,7 @@ beyond the first 50 follow in PATCHes of 50). Everything between the calls is th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -78,13 +79,21 @@ class PullRequest:
 
 @dataclass(frozen=True)
 class CheckedLog:
-    """One changed log at the head commit, checked and matched against the diff."""
+    """One changed log at the head commit, checked and matched against the diff.
+
+    `changed_lines` are the lines the pull request added (the rules' `Context` had them);
+    `base_text` is the base version when the check read it (None otherwise, and for an
+    added file); `patch` is GitHub's patch of the file, when it sent one.
+    """
 
     path: str
     text: str
     log: Log
     diff: FileDiff
     marked: tuple[MarkedFinding, ...]
+    changed_lines: frozenset[int] = frozenset()
+    base_text: str | None = None
+    patch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +142,8 @@ async def find_logs(
 
     A changed file is a log when `logs:` names it (or its old name); without `logs:`, when
     it is Markdown and looks like a log at the head (or, if the patch removed headings or
-    is missing, at the base). Unreadable files are skipped with a note.
+    is missing, at the base). Unreadable files are skipped with a note. Each log is checked
+    with `context` narrowed to the lines the pull request added (`Context.changed_lines`).
     """
     checked: list[CheckedLog] = []
     notes: list[str] = []
@@ -173,10 +183,31 @@ async def find_logs(
 
         diff = file_diff(entry, base_text=base_text, head_text=text)
         parsed = parse_log(text)
-        findings = check_log(parsed, context, config.rules(), config.severities)
+        changed = added_lines(diff, len(parsed.lines))
+        in_review = dataclasses.replace(context, changed_lines=changed)
+        findings = check_log(parsed, in_review, config.rules(), config.severities)
         marked = mark_findings(path, findings, diff)
-        checked.append(CheckedLog(path, text, parsed, diff, tuple(marked)))
+        checked.append(
+            CheckedLog(
+                path,
+                text,
+                parsed,
+                diff,
+                tuple(marked),
+                changed_lines=changed,
+                base_text=base_text,
+                patch=patch if isinstance(patch, str) else None,
+            )
+        )
     return tuple(checked), tuple(notes)
+
+
+def added_lines(diff: FileDiff, line_count: int) -> frozenset[int]:
+    """The new-side lines the pull request added: every line of an added file, else the
+    added lines of the hunks (GitHub's, or those computed locally for an inexact diff)."""
+    if diff.status == "added":
+        return frozenset(range(1, line_count + 1))
+    return frozenset(line for hunk in diff.hunks for line in hunk.added)
 
 
 def _removed_headings(patch: str) -> bool:
@@ -437,6 +468,7 @@ __all__ = [
     "LogsOfPull",
     "PullRequest",
     "SectionBuilder",
+    "added_lines",
     "check_pull_request",
     "find_logs",
     "publish",
