@@ -95,7 +95,9 @@ async def test_the_button_commits_every_safe_fix_with_the_blob_sha(
         "branch": BRANCH,
         "sha": blob_sha(head.encode()),
     }
-    assert fake.repos[REPO].files_at(BRANCH)[LOG_PATH]  # type: ignore[index] == expected.encode()
+    files = fake.repos[REPO].files_at(BRANCH)
+    assert files is not None
+    assert files[LOG_PATH] == expected.encode()
 
 
 @pytest.mark.anyio
