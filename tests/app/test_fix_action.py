@@ -243,3 +243,104 @@ def test_changed_lines_follow_a_move_and_untouched_lines_shift() -> None:
         6,
         9,
     }
+
+
+def note_of(fake: FakeGitHub, payload: dict[str, Any]) -> str:
+    """The note the button put first in the clicked run's summary."""
+    [patch] = fake.calls(r"PATCH /repos/electron/electron/check-runs/1494503112")
+    summary: str = patch.json["output"]["summary"]
+    original = payload["check_run"]["output"]["summary"].strip()
+    assert summary.endswith("\n\n" + original)
+    return summary.removesuffix("\n\n" + original)
+
+
+@pytest.mark.anyio
+async def test_a_commit_github_refuses_is_explained_on_the_check_run(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload)
+    fake.fail(
+        "PUT",
+        f"/repos/{REPO}/contents/support/log.md",
+        403,
+        message="Resource not accessible by integration",
+    )
+
+    await press(github_app, payload)
+
+    assert fake.commits == []
+    assert fake.calls(r"POST .*/check-runs") == []  # no re-run
+    assert note_of(fake, payload) == (
+        "**Apply fixes** could not commit the fixes: GitHub answered 403: Resource not "
+        "accessible by integration. chronolog may not write to `miniak/event-process-id` of "
+        "electron/electron: the app needs the *contents: write* permission on that repository "
+        "(it may have been installed with *contents: read*, or the fork may not let it push). "
+        "Grant the permission and press the button again, or apply the suggestions by hand."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_protected_branch_is_named_as_the_reason(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload)
+    fake.fail(
+        "PUT",
+        f"/repos/{REPO}/contents/support/log.md",
+        409,
+        message="Repository rule violations found\n\nChanges must be made through a pull request.",
+    )
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"POST .*/check-runs") == []
+    assert note_of(fake, payload).endswith(
+        "`miniak/event-process-id` of electron/electron is protected against this push. Apply "
+        "the suggestions by hand, or let the chronolog app push to the branch in its "
+        "protection rules and press the button again."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_422_that_is_not_a_stale_sha_is_explained_not_re_run(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload)
+    fake.fail(
+        "PUT",
+        f"/repos/{REPO}/contents/support/log.md",
+        422,
+        message="Invalid request.\n\nFor 'properties/branch', nil is not a string.",
+    )
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"POST .*/check-runs") == []
+    assert note_of(fake, payload) == (
+        "**Apply fixes** could not commit the fixes: GitHub answered 422: Invalid request.\n\n"
+        "For 'properties/branch', nil is not a string. Apply the suggestions by hand, or "
+        "press the button again."
+    )
+
+
+@pytest.mark.anyio
+async def test_a_422_for_a_stale_sha_re_runs_the_check(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    add_electron_pull(fake, payload)
+    fake.fail(
+        "PUT",
+        f"/repos/{REPO}/contents/support/log.md",
+        422,
+        message="support/log.md does not match 0d5a690c8fad5e605a6e8766295d9d459d65de42",
+    )
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"PATCH .*") == []
+    [rerun] = [run for run in fake.runs_for(REPO) if run["_requests"]]
+    assert rerun["head_sha"] == HEAD_SHA

@@ -4,6 +4,8 @@ Each changed log is read at the commit the check ran on, with its blob sha; the 
 is written with that sha, so GitHub refuses (409) if someone pushed a change to the file
 meanwhile. On such a conflict the check is re-run on the new head instead. Fixes go only
 where chronolog may push: the base repository, or a fork whose author lets maintainers edit.
+When GitHub refuses the commit itself (a protected branch, an installation without
+*contents: write*), the clicked check run says why and what to do.
 """
 
 from __future__ import annotations
@@ -162,10 +164,12 @@ async def apply_fixes(
         try:
             result = await gh.put_file(head_repo, checked.path, body)
         except GitHubError as error:
-            if error.status in (409, 422):
+            if is_conflict(error):
                 log.info("fix commit to %s conflicted (%s); re-running", pr.head_ref, error)
                 return await _rerun(gh, pr, app_id, event_time)
-            raise
+            log.warning("fix commit to %s refused: %s", pr.head_ref, error)
+            note = refused_commit_note(error, head_repo, pr.head_ref, len(commits))
+            return await _refuse(gh, pr, check_run, note)
         commits.append(str(result["commit"]["sha"]))
     if not commits:
         return await _refuse(
@@ -175,6 +179,55 @@ async def apply_fixes(
             "**Apply fixes**: there was nothing left that chronolog can fix safely.",
         )
     return FixOutcome(tuple(commits))
+
+
+def is_conflict(error: GitHubError) -> bool:
+    """Whether GitHub refused a contents PUT because the file changed since it was read
+    (its blob sha "does not match"), as opposed to refusing the write itself."""
+    text = _error_text(error)
+    if error.status == 409:
+        return not any(word in text for word in _REFUSAL_WORDS)
+    return error.status == 422 and "does not match" in text
+
+
+# Words of GitHub's answers that mean the branch refuses the push whatever its content.
+_REFUSAL_WORDS = ("protected branch", "rule violation", "repository rule")
+
+
+def _error_text(error: GitHubError) -> str:
+    return " ".join((error.message, *error.errors)).lower()
+
+
+def refused_commit_note(error: GitHubError, repo: Repo, branch: str, committed: int) -> str:
+    """The check run note when GitHub refused the fix commit: why, and what to do."""
+    text = _error_text(error)
+    where = f"`{branch}` of {repo.full_name}"
+    if error.is_server_side:
+        advice = "GitHub's API failed; press the button again in a moment."
+    elif any(word in text for word in _REFUSAL_WORDS):
+        advice = (
+            f"{where} is protected against this push. Apply the suggestions by hand, or let "
+            "the chronolog app push to the branch in its protection rules and press the "
+            "button again."
+        )
+    elif error.status in (401, 403, 404):
+        advice = (
+            f"chronolog may not write to {where}: the app needs the *contents: write* "
+            "permission on that repository (it may have been installed with *contents: "
+            "read*, or the fork may not let it push). Grant the permission and press the "
+            "button again, or apply the suggestions by hand."
+        )
+    else:
+        advice = "Apply the suggestions by hand, or press the button again."
+    done = (
+        f" {committed} file{'' if committed == 1 else 's'} had been fixed before that."
+        if committed
+        else ""
+    )
+    return (
+        f"**Apply fixes** could not commit the fixes: GitHub answered "
+        f"{str(error).rstrip('.')}.{done} {advice}"
+    )
 
 
 async def _refuse(
