@@ -97,6 +97,7 @@ def summary(outcomes: list[Outcome]) -> list[tuple[str, Status, tuple[Action, ..
 
 
 EXPECTED_FIRST_PUSH = [
+    "GET /repos/sourcegraph/devx-scratch/branches/main",
     "GET /repos/sourcegraph/devx-scratch/contents/.github/chronolog.yml",
     "GET /app",
     "GET /repos/sourcegraph/devx-scratch/contents/2022/support/log.snb.md",
@@ -184,6 +185,29 @@ async def test_a_second_entry_edits_the_comment_and_a_redelivery_posts_nothing(
     again = push(world, SHA["two"], SHA["three"], with_entries(ENTRY_TWO, ENTRY_ONE))
     assert await handle_push(github_app, again) == []
     assert writes(world) == []
+
+
+@pytest.mark.anyio
+async def test_pushes_processed_out_of_order_leave_the_newest_state(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    first = push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE))
+    second = push(world, SHA["one"], SHA["two"], with_entries(ENTRY_TWO, ENTRY_ONE))
+
+    await handle_push(github_app, second)
+    newest = [comment["body"] for comment in world.comments_on(*ISSUE)]
+    world.requests.clear()
+    outcomes = await handle_push(github_app, first)  # late: the branch is at two by now
+
+    assert summary(outcomes) == [
+        ("sourcegraph/infrastructure#9999", Status.NOT_INSTALLED, ()),
+        ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.UNCHANGED,)),
+        ("sourcegraph/sourcegraph#50001", Status.LOCKED, ()),
+    ]
+    assert writes(world) == []
+    assert [comment["body"] for comment in world.comments_on(*ISSUE)] == newest
+    assert "This is mentioned in 2 entries of the log" in newest[0]
+    assert f"({WEB}/blob/{SHA['two']}/{PATH}?plain=1#L5-L7)" in newest[0]
 
 
 @pytest.mark.anyio

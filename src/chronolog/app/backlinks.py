@@ -452,9 +452,16 @@ async def handle_push(app: GitHubApp, payload: Mapping[str, Any]) -> list[Outcom
 async def post_backlinks(
     app: GitHubApp, gh: Installation, push: Push, *, pacer: Pacer | None = None
 ) -> list[Outcome]:
-    """Create, edit or delete the backlink comments a push to the default branch calls for."""
+    """Create, edit or delete the backlink comments a push to the default branch calls for.
+
+    The comments are rendered from the branch's current head, not from `push.after`: when
+    deliveries are processed out of order (two at once, or a late redelivery), an older
+    push must not overwrite what a newer one wrote. Whatever order they come in, every
+    delivery converges on the newest state.
+    """
     pacer = pacer or Pacer()
-    config = await read_config(gh, push.repo, push.after)
+    head = await gh.branch_head(push.repo, push.default_branch) or push.after
+    config = await read_config(gh, push.repo, head)
     if not config.backlinks.enabled:
         return []
     scope = backlink_scope(push.repo.full_name, config.backlinks.owners, config.backlinks.repos)
@@ -466,12 +473,12 @@ async def post_backlinks(
         targets = Targets(app, scope, stack, pacer, known)
         for path in sorted(await changed_paths(gh, push, pacer)):
             old_text = await read_text(gh, push.repo, path, push.before)
-            new_text = await read_text(gh, push.repo, path, push.after)
+            new_text = await read_text(gh, push.repo, path, head)
             if not is_log(config, path, old_text, new_text):
                 continue
             old = index_text(old_text, host, push.repo.full_name, scope)
             new = index_text(new_text, host, push.repo.full_name, scope)
-            source = LogSource(host, push.repo.full_name, path, push.default_branch, push.after)
+            source = LogSource(host, push.repo.full_name, path, push.default_branch, head)
             for target in affected_targets(old, new):
                 outcome = await _sync_logged(source, target, new, targets, pacer, login)
                 outcomes.append(outcome)

@@ -283,6 +283,21 @@ class Installation:
         )
         return dict(response.json())
 
+    async def branch_head(self, repo: Repo, branch: str) -> str | None:
+        """`GET /repos/{o}/{r}/branches/{branch}`: the commit the branch points at now, or
+        None when there is no such branch (404)."""
+        try:
+            response = await _call(
+                self.github.rest.repos.async_get_branch(
+                    repo.owner, repo.name, quote(branch, safe="")
+                )
+            )
+        except GitHubError as error:
+            if error.status == 404:
+                return None
+            raise
+        return str(response.json()["commit"]["sha"])
+
     # Pull requests
 
     async def get_pull(self, repo: Repo, number: int) -> dict[str, Any]:
