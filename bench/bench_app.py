@@ -61,6 +61,8 @@ REPO = "Codertocat/Hello-World"
 # The next push of the pull request adds an entry, again without participants.
 NEXT_ENTRY = "## 2022-10-21\n\nRestarted the deploy job by hand; it went through.\n\n"
 FIRST_ENTRY = "## 2022-10-21 (occurred 2022-10-19)\n"
+OTHER_REPO = "Codertocat/other"
+REFERENCING_ENTRY = f"## 2022-10-21\n\n@Codertocat retried, see {OTHER_REPO}#1.\n\n"
 
 
 def new_key() -> tuple[rsa.RSAPrivateKey, str]:
@@ -135,6 +137,19 @@ async def count_calls(key: rsa.RSAPrivateKey, pem: str, *, preview: bool) -> Non
         other = pull_event("pull_request.synchronize", number=4, head_sha="e" * 40)
         log_pull(fake, other.payload, touch_log=False)
         await one("synchronize touching no log (warm cache)", other)
+
+        if not preview:
+            return
+        # The preview's own cost: an entry referencing an issue of another repository.
+        fake.add_repo(OTHER_REPO, installation_id=first.payload["installation"]["id"])
+        fake.add_issue(OTHER_REPO, 1)
+        referencing = pull_event("pull_request.synchronize", head_sha="c" * 40)
+        with_reference = head.replace(FIRST_ENTRY, REFERENCING_ENTRY + FIRST_ENTRY, 1)
+        log_pull(fake, referencing.payload, head_text=with_reference)
+        await one(f"synchronize, new entry references {OTHER_REPO}#1 (warm cache)", referencing)
+        again = pull_event("pull_request.synchronize", head_sha="d" * 40)
+        log_pull(fake, again.payload, head_text=NEXT_ENTRY + with_reference)
+        await one("synchronize, the same reference again (installation lookup cached)", again)
 
 
 # ---- the server and its load ----------------------------------------------------------------

@@ -6,24 +6,27 @@ import logging
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from chronolog.app.backlinks import (
+    ChangedLog,
     Outcome,
     Pacer,
     Push,
     backlink_preview,
+    base_from_patch,
     handle_push,
     post_backlinks,
     preview_section,
     pushes_default_branch,
 )
-from chronolog.app.github import GitHubApp, Repo
-from chronolog.app.pull_request import PullRequest, check_pull_request
+from chronolog.app.github import GitHubApp, Repo, RetryPolicy
+from chronolog.app.pull_request import CheckResult, PullRequest, check_pull_request
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull
 from tests.conftest import LOGS
-from tests.fake_github import FakeGitHub, load_webhook
+from tests.fake_github import FakeGitHub, add_pull_from_payload, github_patch, load_webhook
 
 LOG_REPO = "sourcegraph/devx-scratch"
 PATH = "2022/support/log.snb.md"
@@ -404,7 +407,12 @@ async def test_preview_says_what_the_merge_will_do(
     config = RepoConfig()
     async with github_app.installation(1) as gh:
         section = await backlink_preview(
-            github_app, gh, Repo("sourcegraph", "devx-scratch"), SHA["base"], [(PATH, head)], config
+            github_app,
+            gh,
+            Repo("sourcegraph", "devx-scratch"),
+            [ChangedLog(PATH, head, reference_log())],
+            config,
+            web_url=WEB,
         )
 
     assert section == "\n".join(
@@ -436,9 +444,9 @@ async def test_preview_caps_its_lookups(world: FakeGitHub, github_app: GitHubApp
             github_app,
             gh,
             Repo("sourcegraph", "devx-scratch"),
-            SHA["base"],
-            [(PATH, with_entries(entry))],
+            [ChangedLog(PATH, with_entries(entry), reference_log())],
             parse_config("backlinks:\n  repos: [sourcegraph/devx-scratch]\n"),
+            web_url=WEB,
         )
 
     lines = (section or "").splitlines()[3:]
@@ -490,3 +498,137 @@ async def test_the_check_run_of_a_pull_request_carries_the_preview(
         )
     )
     assert writes(fake) == ["POST /repos/Codertocat/Hello-World/check-runs"]
+    # Own repository: its installation is the one checking (no installation lookup) and
+    # the payload gave its address; only the referenced issues are looked up.
+    assert fake.routes() == [
+        "GET /repos/Codertocat/Hello-World/contents/.github/chronolog.yml",
+        "GET /repos/Codertocat/Hello-World/pulls/2/files",
+        "GET /repos/Codertocat/Hello-World/contents/support/log.md",
+        "GET /repos/Codertocat/Hello-World/issues/7",
+        "GET /repos/Codertocat/Hello-World/issues/8",
+        "POST /repos/Codertocat/Hello-World/check-runs",
+    ]
+
+
+async def preview_of_check(
+    github_app: GitHubApp, payload: dict[str, Any]
+) -> tuple[str, CheckResult]:
+    pr = PullRequest.from_json(payload["pull_request"])
+    async with github_app.installation(payload["installation"]["id"]) as gh:
+        result = await check_pull_request(
+            gh,
+            pr,
+            app_id=APP_ID,
+            event_time=NOW,
+            look_for_existing=False,
+            section_builders=[preview_section(github_app)],
+        )
+    return result.output.summary.rsplit("### Backlinks from", 1)[-1], result
+
+
+@pytest.mark.anyio
+async def test_the_preview_finds_a_removed_reference_without_reading_the_base(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    entry = "## 2022-11-28\n\n@Codertocat fixed #7\n\n"
+    base = reference_log().replace("## 2022-11-25\n", entry + "## 2022-11-25\n", 1)
+    head = base.replace("fixed #7", "fixed it")
+    add_log_pull(fake, synchronize, base=base, head=head)
+    fake.add_issue("Codertocat/Hello-World", 7)
+
+    preview, _ = await preview_of_check(github_app, synchronize)
+
+    assert preview == (
+        f" `{LOG_PATH}`\n\nOn merge, chronolog will link back from:\n"
+        "- [Codertocat/Hello-World#7](https://github.com/Codertocat/Hello-World/issues/7): "
+        "its backlink will be removed (no entry references it any more)\n"
+    )
+    # One read of the log (at the head): the base comes from GitHub's patch.
+    assert len(fake.calls("GET /repos/Codertocat/Hello-World/contents/support/log.md")) == 1
+
+
+@pytest.mark.anyio
+async def test_the_preview_reuses_the_base_the_check_read(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    entry = "## 2022-11-28\n\n@Codertocat fixed #7\n\n"
+    base = reference_log()
+    head = base.replace("## 2022-11-25\n", entry + "## 2022-11-25\n", 1)
+    fake.add_repo("Codertocat/Hello-World", installation_id=1, default_branch="master")
+    add_pull_from_payload(
+        fake,
+        synchronize,
+        base_files={LOG_PATH: base},
+        head_files={LOG_PATH: head},
+        omit_patch=frozenset({LOG_PATH}),  # a diff too large for GitHub to send
+    )
+    fake.add_issue("Codertocat/Hello-World", 7)
+
+    preview, _ = await preview_of_check(github_app, synchronize)
+
+    assert preview.endswith("Hello-World/issues/7): will be linked\n")
+    reads = fake.calls("GET /repos/Codertocat/Hello-World/contents/support/log.md")
+    assert [read.query["ref"] for read in reads] == [
+        synchronize["pull_request"]["head"]["sha"],
+        synchronize["pull_request"]["base"]["sha"],
+    ]
+
+
+@pytest.mark.anyio
+async def test_without_the_base_the_entries_with_added_lines_are_previewed(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    head = with_entries(ENTRY_TWO, ENTRY_ONE)
+    # Lines 5-7 are ENTRY_TWO: the pull request added it, ENTRY_ONE was already there.
+    changed = ChangedLog(PATH, head, None, base_known=False, changed_lines=frozenset({5, 6, 7}))
+    async with github_app.installation(1) as gh:
+        section = await backlink_preview(
+            github_app,
+            gh,
+            Repo("sourcegraph", "devx-scratch"),
+            [changed],
+            RepoConfig(),
+            web_url=WEB,
+        )
+
+    assert (section or "").splitlines()[3:] == [
+        "- [sourcegraph/sourcegraph#50000]"
+        "(https://github.com/sourcegraph/sourcegraph/issues/50000): will be linked"
+    ]
+
+
+def test_the_base_is_rebuilt_from_the_head_and_githubs_patch() -> None:
+    for name in ("devx-support-log-cd", "devx-support-log", "devx-scaletesting-log"):
+        base = (LOGS / f"{name}.base.md").read_text(encoding="utf-8")
+        head = (LOGS / f"{name}.head.md").read_text(encoding="utf-8")
+
+        assert base_from_patch(head, github_patch(base, head)) == base, name
+        # A patch that does not belong to the text is refused, not misapplied.
+        assert base_from_patch(base, github_patch(base, head)) is None
+
+
+@pytest.mark.anyio
+async def test_installation_lookups_are_kept_for_ten_minutes(
+    world: FakeGitHub, private_pem: str
+) -> None:
+    now = [0.0]
+    app = GitHubApp(
+        APP_ID,
+        SecretStr(private_pem),
+        "https://api.github.com",
+        retry=RetryPolicy(attempts=0),
+        clock=lambda: now[0],
+    )
+    infrastructure = Repo("sourcegraph", "infrastructure")
+    sourcegraph = Repo("sourcegraph", "sourcegraph")
+
+    answers = [await app.repository_installation(repo) for repo in (infrastructure, sourcegraph)]
+    now[0] = 599.0
+    answers += [await app.repository_installation(repo) for repo in (infrastructure, sourcegraph)]
+    lookups = len(world.calls(r"GET /repos/.*/installation"))
+    now[0] = 600.0
+    answers.append(await app.repository_installation(infrastructure))
+
+    assert answers == [None, 1, None, 1, None]
+    assert lookups == 2
+    assert len(world.calls(r"GET /repos/.*/installation")) == 3

@@ -230,7 +230,7 @@ async def test_a_push_that_changes_the_config_is_seen_by_the_next_check(
 
     runs = fake.runs_for("Codertocat/Hello-World")
     assert [run["name"] for run in runs] == ["old-name", "old-name", "new"]
-    # (Backlinks read the config at each pushed commit, not from the cache.)
+    # (Backlinks read the config at the branch head, by its commit, not from the cache.)
     config_reads = fake.calls(f"GET {REPO}/contents/.github/chronolog.yml")
     assert [read.query["ref"] for read in config_reads if read.query["ref"] == "master"] == [
         "master",
@@ -239,7 +239,7 @@ async def test_a_push_that_changes_the_config_is_seen_by_the_next_check(
 
 
 @pytest.mark.anyio
-async def test_the_server_composition_adds_the_backlink_preview_calls(
+async def test_the_served_check_costs_no_more_calls_for_its_backlink_preview(
     fake: FakeGitHub, github_app: GitHubApp
 ) -> None:
     ctx = app_context(github_app, clock=lambda: NOW)
@@ -254,8 +254,7 @@ async def test_the_server_composition_adds_the_backlink_preview_calls(
         f"GET {REPO}/pulls/2/files",
         f"GET {REPO}/contents/support/log.md",
         f"GET {REPO}/pulls/2/comments",
-        # The backlink preview (issue 4): the repository's web address, the log at the base.
-        f"GET {REPO}",
-        f"GET {REPO}/contents/support/log.md",
+        # The backlink preview (issue 4) reuses the texts the check read and takes the web
+        # host from the payload: the new entry references nothing, so it costs nothing.
         f"POST {REPO}/check-runs",
     ]

@@ -15,7 +15,9 @@ locked. Skipped targets are logged with the reason; nothing here fails a push.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -28,11 +30,12 @@ from githubkit import Response
 from githubkit.exception import GitHubException, RateLimitExceeded
 
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, to_github_error
-from chronolog.app.pull_request import LogsOfPull, PullRequest, SectionBuilder
+from chronolog.app.pull_request import CheckedLog, LogsOfPull, PullRequest, SectionBuilder
 from chronolog.app.queue import Delivery
 from chronolog.backlinks import (
     Action,
     BacklinkIndex,
+    EntryLink,
     ExistingComment,
     LogSource,
     PlannedComment,
@@ -170,7 +173,8 @@ class Targets:
     """Where chronolog may comment, looked up once per repository, with one client each.
 
     Clients are opened on `stack` and closed with it. `known` seeds the lookups with the
-    log repository's own installation, which needs no lookup.
+    log repository's own installation, which needs no lookup; `repositories` seeds
+    `GET /repos/{o}/{r}` answers already known (by lowercased full name).
     """
 
     def __init__(
@@ -180,6 +184,7 @@ class Targets:
         stack: AsyncExitStack,
         pacer: Pacer,
         known: Mapping[str, tuple[int, Installation]] = {},
+        repositories: Mapping[str, dict[str, Any]] = {},
     ) -> None:
         self.app = app
         self.scope = scope
@@ -189,7 +194,9 @@ class Targets:
             name.lower(): installation_id for name, (installation_id, _) in known.items()
         }
         self._clients: dict[int, Installation] = dict(known.values())
-        self._repos: dict[str, dict[str, Any] | None] = {}
+        self._repos: dict[str, dict[str, Any] | None] = {
+            name.lower(): dict(repository) for name, repository in repositories.items()
+        }
         self.lookups = 0
 
     async def client(self, repo: Repo) -> Installation | None:
@@ -581,15 +588,94 @@ def index_text(text: str | None, host: str, repo: str, scope: Scope | None) -> B
 
 # ---- the pull request preview ------------------------------------------------------------
 
+# `@@ -a,b +c,d @@`: where a hunk starts on the new side and how many lines it has there.
+_HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(frozen=True)
+class ChangedLog:
+    """One log a pull request changes, as its check read it: the preview reads nothing.
+
+    `base_text` is the base version (None for a new file). When it is not known
+    (`base_known` False), the entries with a line in `changed_lines` (the lines the pull
+    request added) are the ones whose backlinks the merge would rewrite.
+    """
+
+    path: str
+    head_text: str
+    base_text: str | None = None
+    base_known: bool = True
+    changed_lines: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_checked(cls, checked: CheckedLog) -> ChangedLog:
+        """The log as the check left it; the base is rebuilt from GitHub's patch when the
+        check did not need to read it."""
+        if checked.base_text is not None or checked.diff.status == "added":
+            return cls(checked.path, checked.text, checked.base_text)
+        if checked.patch is not None and checked.diff.exact:
+            base = base_from_patch(checked.text, checked.patch)
+            if base is not None:
+                return cls(checked.path, checked.text, base)
+        return cls(checked.path, checked.text, None, False, checked.changed_lines)
+
+
+def base_from_patch(head_text: str, patch: str) -> str | None:
+    """The base version of a file, from its head version and GitHub's `patch` of it.
+
+    None when the two do not fit together (a context or added line of the patch is not
+    the head's line at that place, or the patch is not made of hunks).
+    """
+    head = head_text.split("\n")
+    base: list[str] = []
+    cursor = 1  # the next head line to copy
+    lines = patch.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    index = 0
+    while index < len(lines):
+        header = _HUNK_HEADER.match(lines[index])
+        if header is None:
+            return None
+        start, count = int(header.group(1)), int(header.group(2) or 1)
+        first = start if count else start + 1  # a pure deletion names the line before it
+        if first < cursor:
+            return None
+        base.extend(head[cursor - 1 : first - 1])
+        cursor = first
+        index += 1
+        while index < len(lines) and not lines[index].startswith("@@"):
+            marker, text = lines[index][:1], lines[index][1:]
+            if marker in (" ", "", "+"):
+                if cursor > len(head) or head[cursor - 1] != text:
+                    return None
+                if marker != "+":
+                    base.append(text)
+                cursor += 1
+            elif marker == "-":
+                base.append(text)
+            elif marker != "\\":
+                return None
+            index += 1
+    base.extend(head[cursor - 1 :])
+    return "\n".join(base)
+
 
 def preview_section(app: GitHubApp) -> SectionBuilder:
-    """The check run's backlink preview, as a section builder for `check_pull_request`."""
+    """The check run's backlink preview, as a section builder for `check_pull_request`.
+
+    It reuses what the check read (the logs at the head, and at the base when the check
+    read them) and takes the web host from the pull request: a preview of entries that
+    reference nothing new costs no REST call.
+    """
 
     async def build(gh: Installation, pr: PullRequest, found: LogsOfPull) -> str | None:
         if found.config_error is not None or not found.logs:
             return None
-        changed = [(checked.path, checked.text) for checked in found.logs]
-        return await backlink_preview(app, gh, pr.repo, pr.base_sha, changed, found.config)
+        changed = [ChangedLog.from_checked(checked) for checked in found.logs]
+        return await backlink_preview(
+            app, gh, pr.repo, changed, found.config, web_url=pr.web_url or None
+        )
 
     return build
 
@@ -598,8 +684,7 @@ async def backlink_preview(
     app: GitHubApp,
     gh: Installation,
     repo: Repo,
-    base_sha: str,
-    changed_logs: Iterable[tuple[str, str]],
+    changed_logs: Iterable[ChangedLog],
     config: RepoConfig,
     *,
     web_url: str | None = None,
@@ -607,9 +692,9 @@ async def backlink_preview(
 ) -> str | None:
     """The check-run section "On merge, chronolog will link back from: ..." or None.
 
-    `changed_logs` holds (path, text at the head commit) of each changed log. Each target
-    whose comment the merge would change is listed with what will happen; at most
-    `MAX_PREVIEW_LOOKUPS` targets are looked up (the rest say "not checked yet").
+    Each target whose comment the merge would change is listed with what will happen; at
+    most `MAX_PREVIEW_LOOKUPS` targets are looked up (the rest say "not checked yet").
+    `web_url` is the repository's web address (`GET /repos/{o}/{r}` when not given).
     """
     if not config.backlinks.enabled:
         return None
@@ -617,16 +702,26 @@ async def backlink_preview(
     scope = backlink_scope(repo.full_name, config.backlinks.owners, config.backlinks.repos)
     sections: list[str] = []
     async with AsyncExitStack() as stack:
-        targets = Targets(app, scope, stack, pacer)
+        known: dict[str, tuple[int, Installation]] = {}
+        if gh.installation_id is not None:
+            known[repo.full_name] = (gh.installation_id, gh)
+        repositories: dict[str, dict[str, Any]] = {}
+        if web_url is not None:
+            # A pull request's own repository is not archived: an archived one takes no
+            # pushes. Its issues are still looked up one by one.
+            repositories[repo.full_name] = {"html_url": web_url, "archived": False}
+        targets = Targets(app, scope, stack, pacer, known, repositories)
         if web_url is None:
             repository = await targets.repository(gh, repo)
             web_url = str((repository or {}).get("html_url") or "https://github.com")
         host = web_host(web_url)
         looked_up = 0
-        for path, head_text in changed_logs:
-            base_text = await read_text(gh, repo, path, base_sha)
-            old = index_text(base_text, host, repo.full_name, None)
-            new = index_text(head_text, host, repo.full_name, None)
+        for changed in changed_logs:
+            new = index_text(changed.head_text, host, repo.full_name, None)
+            if changed.base_known:
+                old = index_text(changed.base_text, host, repo.full_name, None)
+            else:
+                old = _without_entries_at(new, changed.changed_lines)
             items: list[PreviewItem] = []
             for target in affected_targets(old, new):
                 if target not in scope:
@@ -647,10 +742,25 @@ async def backlink_preview(
                     log.warning("preview lookup of %s failed: %s", target, error)
                     status = Status.NOT_CHECKED
                 items.append(PreviewItem(_with_kind(target, new), status))
-            section = render_preview(host, path, items, scope)
+            section = render_preview(host, changed.path, items, scope)
             if section:
                 sections.append(section)
     return "\n\n".join(sections) or None
+
+
+def _without_entries_at(index: BacklinkIndex, lines: frozenset[int]) -> BacklinkIndex:
+    """`index` without the entries that have one of `lines`: what the base said, as far as
+    the diff can tell without reading it."""
+    ordered = sorted(lines)
+
+    def touched(link: EntryLink) -> bool:
+        first = bisect.bisect_left(ordered, link.start_line)
+        return first < len(ordered) and ordered[first] <= link.end_line
+
+    return {
+        target: tuple(link for link in links if not touched(link))
+        for target, links in index.items()
+    }
 
 
 def _with_kind(target: Reference, index: BacklinkIndex) -> Reference:

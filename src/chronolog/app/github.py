@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -32,6 +34,9 @@ from pydantic import SecretStr
 log = logging.getLogger(__name__)
 
 RAW = "application/vnd.github.raw+json"
+# How long an installation lookup (`GET /repos/{o}/{r}/installation`) is reused.
+INSTALLATION_TTL = 600.0  # seconds
+MAX_INSTALLATIONS_KEPT = 10_000
 PER_PAGE = 100
 MAX_PAGES = 30  # GitHub lists at most 3,000 files of a pull request
 USER_AGENT = "chronolog"
@@ -155,6 +160,8 @@ class GitHubApp:
         *,
         timeout: float = 10.0,
         retry: RetryPolicy | None = None,
+        installation_ttl: float = INSTALLATION_TTL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app_id = app_id
         self.api_url = api_url
@@ -165,6 +172,11 @@ class GitHubApp:
         # never share tokens.
         self._tokens = MemCacheStrategy()
         self._app_info: dict[str, Any] | None = None
+        # Repository (lowercased) -> (installation id or None, expiry on `clock`).
+        self._installation_ttl = installation_ttl
+        self._clock = clock
+        self._installations: dict[str, tuple[int | None, float]] = {}
+        self._installations_lock = threading.Lock()
         self.requests_sent = 0
 
     def _client(self, auth: AppAuthStrategy | AppInstallationAuthStrategy) -> GitHub[Any]:
@@ -186,7 +198,8 @@ class GitHubApp:
         """A client acting as the installation; use it as `async with`."""
         secret = self._private_key.get_secret_value()
         return Installation(
-            self._client(AppInstallationAuthStrategy(self.app_id, secret, installation_id))
+            self._client(AppInstallationAuthStrategy(self.app_id, secret, installation_id)),
+            installation_id,
         )
 
     async def app_info(self) -> dict[str, Any]:
@@ -201,18 +214,39 @@ class GitHubApp:
         return self._app_info
 
     async def repository_installation(self, repo: Repo) -> int | None:
-        """The id of the app's installation on `repo` (app JWT), or None when not installed."""
+        """The id of the app's installation on `repo` (app JWT), or None when not installed.
+
+        Both answers are kept for `installation_ttl` seconds (10 minutes by default), so
+        a repository referenced again and again is looked up once in that time; an app
+        installed or removed meanwhile is noticed when the entry expires. Errors are not
+        kept.
+        """
+        key = repo.full_name.lower()
+        with self._installations_lock:
+            cached = self._installations.get(key)
+            if cached is not None and self._clock() < cached[1]:
+                return cached[0]
         client = self._client(AppAuthStrategy(self.app_id, self._private_key.get_secret_value()))
         try:
             async with client:
                 response = await _call(
                     client.rest.apps.async_get_repo_installation(repo.owner, repo.name)
                 )
+            installation_id: int | None = int(response.json()["id"])
         except GitHubError as error:
-            if error.status == 404:
-                return None
-            raise
-        return int(response.json()["id"])
+            if error.status != 404:
+                raise
+            installation_id = None
+        with self._installations_lock:
+            now = self._clock()
+            self._installations.pop(key, None)
+            self._installations[key] = (installation_id, now + self._installation_ttl)
+            # Oldest first (insertion order): drop what expired, and beyond the bound.
+            while len(self._installations) > MAX_INSTALLATIONS_KEPT or (
+                self._installations and next(iter(self._installations.values()))[1] <= now
+            ):
+                del self._installations[next(iter(self._installations))]
+        return installation_id
 
 
 async def _call(request: Awaitable[Response[Any, Any]]) -> Response[Any, Any]:
@@ -224,10 +258,14 @@ async def _call(request: Awaitable[Response[Any, Any]]) -> Response[Any, Any]:
 
 
 class Installation:
-    """The REST calls chronolog makes as one installation; each returns GitHub's JSON."""
+    """The REST calls chronolog makes as one installation; each returns GitHub's JSON.
 
-    def __init__(self, github: GitHub[Any]) -> None:
+    `installation_id` is the installation's id, when the client was opened by id.
+    """
+
+    def __init__(self, github: GitHub[Any], installation_id: int | None = None) -> None:
         self.github = github
+        self.installation_id = installation_id
 
     async def __aenter__(self) -> Self:
         await self.github.__aenter__()  # type: ignore[no-untyped-call]

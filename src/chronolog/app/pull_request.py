@@ -55,6 +55,7 @@ class PullRequest:
     author: str
     default_branch: str
     maintainer_can_modify: bool
+    web_url: str = ""  # the base repository's html_url: references and links use its host
 
     @classmethod
     def from_json(cls, pull: Mapping[str, Any]) -> PullRequest:
@@ -70,6 +71,7 @@ class PullRequest:
             author=str(pull["user"]["login"]),
             default_branch=str(base_repo.get("default_branch") or pull["base"]["ref"]),
             maintainer_can_modify=bool(pull.get("maintainer_can_modify")),
+            web_url=str(base_repo.get("html_url") or ""),
         )
 
     @property
