@@ -448,3 +448,43 @@ async def test_only_entries_the_pull_request_added_get_the_authors_handle(
     assert run["actions"][0]["description"] == "Commit 1 safe fix to this branch"
     [comment] = only(fake, f"POST {REPO}/pulls/2/reviews")["comments"]
     assert "```suggestion\n@Codertocat Deploy failed again.\n```" in comment["body"]
+
+
+@pytest.mark.anyio
+async def test_a_log_whose_new_headings_hide_that_it_is_a_log_is_still_checked(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    base = "# Log\n\n## 2022-10-20\n\n@a Fixed it.\n\n## 2022-10-19\n\n@a Broke it.\n"
+    # Two undated headings: 2 of 4 headings dated, under the two thirds a log needs.
+    head = base + "\n## Notes\n\n@a Keep calm.\n\n## Todo\n\n@a Automate the restart.\n"
+    add_log_pull(fake, synchronize, base=base, head=head)
+
+    await run_check(github_app, synchronize)
+
+    reads = fake.calls(f"GET {REPO}/contents/support/log.md")
+    assert [read.query["ref"] for read in reads] == [
+        HEAD_SHA,
+        synchronize["pull_request"]["base"]["sha"],
+    ]
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["output"]["title"] == "2 problems introduced"
+    assert [
+        (a["start_line"], a["annotation_level"], a["title"]) for a in run["output"]["annotations"]
+    ] == [
+        (11, "failure", "chronolog date-heading"),
+        (15, "failure", "chronolog date-heading"),
+    ]
+
+
+@pytest.mark.anyio
+async def test_ordinary_markdown_costs_no_read_of_its_base(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    base = "# Guide\n\n## Install\n\nRun it.\n\n## 2022-10-20 release\n\nShipped.\n"
+    add_log_pull(fake, synchronize, base=base, head=base + "\n## Usage\n\nCall it.\n")
+
+    await run_check(github_app, synchronize)
+
+    reads = fake.calls(f"GET {REPO}/contents/support/log.md")
+    assert [read.query["ref"] for read in reads] == [HEAD_SHA]
+    assert only(fake, f"POST {REPO}/check-runs")["output"]["title"] == "No log changed"

@@ -21,7 +21,7 @@ from chronolog.app.config_cache import ConfigCache, ConfigRead
 from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.check import check_log
 from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
-from chronolog.detect import looks_like_log
+from chronolog.detect import MIN_HEADINGS, is_release_notes_name, looks_like_log, starts_with_date
 from chronolog.diff import FileDiff, file_diff
 from chronolog.model import Applicability, Log
 from chronolog.parse import LogDecodeError, decode_log, parse_log
@@ -143,9 +143,10 @@ async def find_logs(
     """Every log the pull request changes, read at its head commit and checked.
 
     A changed file is a log when `logs:` names it (or its old name); without `logs:`, when
-    it is Markdown and looks like a log at the head (or, if the patch removed headings or
-    is missing, at the base). Unreadable files are skipped with a note. Each log is checked
-    with `context` narrowed to the lines the pull request added (`Context.changed_lines`).
+    it is Markdown and looks like a log at the head (or at the base, read when the patch
+    removed headings or is missing, or when the head has dated headings but too few).
+    Unreadable files are skipped with a note. Each log is checked with `context` narrowed
+    to the lines the pull request added (`Context.changed_lines`).
     """
     checked: list[CheckedLog] = []
     notes: list[str] = []
@@ -174,12 +175,20 @@ async def find_logs(
 
         base_text: str | None = None
         patch = entry.get("patch")
+        is_log = configured or looks_like_log(text, path=path)
+        # Without `logs:`, a file is a log when its base *or* head looks like one. The
+        # base is read only when it may decide that: the patch removed headings, or the
+        # head has dated headings yet too few to count (undated ones were added), so that
+        # ordinary Markdown costs no extra read.
         needs_base = entry.get("status") != "added" and (
-            not isinstance(patch, str) or (configured is None and _removed_headings(patch))
+            not isinstance(patch, str)
+            or (
+                configured is None
+                and (_removed_headings(patch) or (not is_log and _has_dated_headings(text, path)))
+            )
         )
         if needs_base:
             base_text = await _read_base(gh, pr, str(previous or path))
-        is_log = configured or looks_like_log(text, path=path)
         if not is_log and (base_text is None or not looks_like_log(base_text, path=path)):
             continue
 
@@ -214,6 +223,15 @@ def added_lines(diff: FileDiff, line_count: int) -> frozenset[int]:
 
 def _removed_headings(patch: str) -> bool:
     return _REMOVED_HEADING.search(patch) is not None
+
+
+def _has_dated_headings(text: str, path: str) -> bool:
+    """Whether the text has at least as many dated H2 headings as a log needs (it may
+    still have too many undated ones to look like a log)."""
+    if is_release_notes_name(path):
+        return False
+    headings = [h for h in parse_log(text).headings if h.level == 2 and not h.nested]
+    return sum(1 for h in headings if starts_with_date(h.text)) >= MIN_HEADINGS
 
 
 async def _read_base(gh: Installation, pr: PullRequest, path: str) -> str | None:
