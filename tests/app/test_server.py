@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.testclient import TestClient
 
 from chronolog.app.github import RetryPolicy
 from chronolog.app.server import create_app
 from chronolog.app.settings import AppSettings, Credentials
-from chronolog.app.webhooks import MAX_BODY, signature_is_valid
+from chronolog.app.webhooks import MAX_BODY, read_body, signature_is_valid
 from tests.app.conftest import APP_ID, NOW, SECRET, add_log_pull
 from tests.fake_github import FakeGitHub, load_webhook, sign, webhook_headers
 
@@ -69,6 +70,31 @@ def test_the_signature_check_matches_githubs_test_vector() -> None:
     assert not signature_is_valid(b"It's a Secret to Everybody", b"Hello, World", header)
     assert not signature_is_valid(b"It's a Secret to Everybody", b"Hello, World!", header[7:])
     assert not signature_is_valid(b"It's a Secret to Everybody", b"Hello, World!", None)
+    assert not signature_is_valid(b"It's a Secret to Everybody", b"Hello, World!", header + "é")
+
+
+def test_a_signature_with_non_ascii_characters_is_401(client: TestClient, fake: FakeGitHub) -> None:
+    body = json.dumps(load_webhook("pull_request.synchronize")).encode()
+    headers: dict[str, Any] = webhook_headers("pull_request", body, SECRET)
+    headers["X-Hub-Signature-256"] = ("sha256=" + "é" * 64).encode("utf-8")
+
+    response = client.post(URL, content=body, headers=headers)
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "missing or wrong X-Hub-Signature-256"}
+    assert fake.requests == []
+
+
+@pytest.mark.anyio
+async def test_a_content_length_of_other_digits_is_not_an_error() -> None:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    # Header bytes are Latin-1: 0xB2 arrives as `²`, which `str.isdigit` accepts.
+    headers = [(b"content-length", "²".encode("latin-1"))]
+    scope = {"type": "http", "method": "POST", "headers": headers}
+
+    assert await read_body(Request(scope, receive)) == b"{}"
 
 
 def test_a_missing_or_wrong_signature_is_401_and_nothing_happens(

@@ -97,3 +97,16 @@ def test_an_unreadable_key_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_pa
         f"GITHUB_APP_PRIVATE_KEY_PATH: cannot read {tmp_path / 'missing.pem'}: "
         "No such file or directory"
     ]
+
+
+def test_digits_other_than_ascii_are_named_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_APP_ID", "¹")
+    monkeypatch.setenv("PORT", "²")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert raised.value.problems == [
+        "GITHUB_APP_ID: '¹' is not a number; copy the App ID from the app's settings page",
+        "PORT: '²' is not a port number (1-65535)",
+    ]

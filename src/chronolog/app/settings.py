@@ -75,6 +75,12 @@ class AppSettings:
         return self.credentials.webhook_secret.get_secret_value().encode()
 
 
+def is_ascii_number(text: str) -> bool:
+    """Whether `text` is made of ASCII digits only (`str.isdigit` also accepts `²`, which
+    `int` refuses, and other scripts' digits)."""
+    return text.isascii() and text.isdigit()
+
+
 def load_settings() -> AppSettings:
     """Read and check the settings from the process environment.
 
@@ -93,7 +99,7 @@ def load_settings() -> AppSettings:
     app_id: int | None = None
     if raw.GITHUB_APP_ID is None or not raw.GITHUB_APP_ID.strip():
         missing.append("GITHUB_APP_ID")
-    elif not raw.GITHUB_APP_ID.strip().isdigit():
+    elif not is_ascii_number(raw.GITHUB_APP_ID.strip()):
         problems.append(
             f"GITHUB_APP_ID: {raw.GITHUB_APP_ID!r} is not a number; "
             "copy the App ID from the app's settings page"
@@ -117,7 +123,7 @@ def load_settings() -> AppSettings:
         )
 
     port = 0
-    if not raw.PORT.strip().isdigit() or not 0 < int(raw.PORT) < 65536:
+    if not is_ascii_number(raw.PORT.strip()) or not 0 < int(raw.PORT) < 65536:
         problems.append(f"PORT: {raw.PORT!r} is not a port number (1-65535)")
     else:
         port = int(raw.PORT)

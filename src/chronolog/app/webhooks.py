@@ -30,8 +30,11 @@ def signature_is_valid(secret: bytes, body: bytes, header: str | None) -> bool:
     """Whether `header` (X-Hub-Signature-256) is the HMAC-SHA256 of `body` with `secret`."""
     if not header or not header.startswith(SIGNATURE_PREFIX):
         return False
-    expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len(SIGNATURE_PREFIX) :])
+    expected = hmac.new(secret, body, hashlib.sha256).hexdigest().encode("ascii")
+    # Bytes, because `compare_digest` refuses a str with non-ASCII characters (TypeError);
+    # header values arrive decoded as Latin-1, so they encode back to their own bytes.
+    given = header[len(SIGNATURE_PREFIX) :].encode("latin-1", errors="replace")
+    return hmac.compare_digest(expected, given)
 
 
 class BodyTooLarge(Exception):
@@ -41,7 +44,8 @@ class BodyTooLarge(Exception):
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
     """The request body; raises `BodyTooLarge` as soon as more than `limit` bytes are known."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    # ASCII digits only: `isdigit` accepts `²`, which `int` refuses.
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
