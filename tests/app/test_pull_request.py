@@ -422,21 +422,17 @@ async def test_already_posted_suggestions_are_not_posted_again(
     assert len(fake.review_comments) == 1
 
 
-@pytest.mark.anyio
-async def test_only_entries_the_pull_request_added_get_the_authors_handle(
-    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
-) -> None:
-    base = (
-        "# Support log\n\n"
-        "## 2022-10-20\n\nRestarted the runner.\n\n"
-        "## 2020-03-01\n\nSomeone fixed the build.\n"
-    )
-    head = base.replace("## 2022-10-20", "## 2022-10-21\n\nDeploy failed again.\n\n## 2022-10-20")
-    add_log_pull(fake, synchronize, base=base, head=head)
+OLD_ENTRIES = (
+    "# Support log\n\n"
+    "## 2022-10-20\n\nRestarted the runner.\n\n"
+    "## 2020-03-01\n\nSomeone fixed the build.\n"
+)
+NEW_ENTRY = OLD_ENTRIES.replace(
+    "## 2022-10-20", "## 2022-10-21\n\nDeploy failed again.\n\n## 2022-10-20"
+)
 
-    await run_check(github_app, synchronize)
 
-    run = only(fake, f"POST {REPO}/check-runs")
+def assert_only_the_new_entry_gets_the_handle(run: dict[str, Any]) -> None:
     assert [
         (a["start_line"], a["annotation_level"], a.get("raw_details"))
         for a in run["output"]["annotations"]
@@ -446,8 +442,38 @@ async def test_only_entries_the_pull_request_added_get_the_authors_handle(
         (13, "failure", None),
     ]
     assert run["actions"][0]["description"] == "Commit 1 safe fix to this branch"
+
+
+@pytest.mark.anyio
+async def test_only_entries_the_pull_request_added_get_the_authors_handle(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY)
+
+    await run_check(github_app, synchronize)
+
+    assert_only_the_new_entry_gets_the_handle(only(fake, f"POST {REPO}/check-runs"))
     [comment] = only(fake, f"POST {REPO}/pulls/2/reviews")["comments"]
     assert "```suggestion\n@Codertocat Deploy failed again.\n```" in comment["body"]
+
+
+@pytest.mark.anyio
+async def test_an_unreadable_patch_is_replaced_by_a_diff_with_the_base(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    pull = add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY)
+    [entry] = [item for item in pull.files if item["filename"] == LOG_PATH]
+    entry["patch"] = "Binary files differ"
+
+    await run_check(github_app, synchronize)
+
+    reads = fake.calls(f"GET {REPO}/contents/support/log.md")
+    assert [read.query["ref"] for read in reads] == [
+        HEAD_SHA,
+        synchronize["pull_request"]["base"]["sha"],
+    ]
+    # Found from the texts: only the entry the pull request added is its author's.
+    assert_only_the_new_entry_gets_the_handle(only(fake, f"POST {REPO}/check-runs"))
 
 
 @pytest.mark.anyio

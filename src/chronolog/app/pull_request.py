@@ -22,7 +22,7 @@ from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.check import check_log
 from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from chronolog.detect import MIN_HEADINGS, is_release_notes_name, looks_like_log, starts_with_date
-from chronolog.diff import FileDiff, file_diff
+from chronolog.diff import FileDiff, PatchError, file_diff, parse_patch
 from chronolog.model import Applicability, Log
 from chronolog.parse import LogDecodeError, decode_log, parse_log
 from chronolog.report import (
@@ -144,7 +144,7 @@ async def find_logs(
 
     A changed file is a log when `logs:` names it (or its old name); without `logs:`, when
     it is Markdown and looks like a log at the head (or at the base, read when the patch
-    removed headings or is missing, or when the head has dated headings but too few).
+    removed headings or is missing or unreadable, or when the head has dated headings but too few).
     Unreadable files are skipped with a note. Each log is checked with `context` narrowed
     to the lines the pull request added (`Context.changed_lines`).
     """
@@ -181,7 +181,7 @@ async def find_logs(
         # head has dated headings yet too few to count (undated ones were added), so that
         # ordinary Markdown costs no extra read.
         needs_base = entry.get("status") != "added" and (
-            not isinstance(patch, str)
+            not _readable_patch(patch)
             or (
                 configured is None
                 and (_removed_headings(patch) or (not is_log and _has_dated_headings(text, path)))
@@ -219,6 +219,18 @@ def added_lines(diff: FileDiff, line_count: int) -> frozenset[int]:
     if diff.status == "added":
         return frozenset(range(1, line_count + 1))
     return frozenset(line for hunk in diff.hunks for line in hunk.added)
+
+
+def _readable_patch(patch: object) -> bool:
+    """Whether GitHub sent a patch that parses; without one the diff is computed from the
+    base and head texts, so the base must be read."""
+    if not isinstance(patch, str):
+        return False
+    try:
+        parse_patch(patch)
+    except PatchError:
+        return False
+    return True
 
 
 def _removed_headings(patch: str) -> bool:
