@@ -174,14 +174,14 @@ async def find_logs(
             continue
 
         base_text: str | None = None
-        patch = entry.get("patch")
+        patch = _readable_patch(entry.get("patch"))
         is_log = configured or looks_like_log(text, path=path)
         # Without `logs:`, a file is a log when its base *or* head looks like one. The
         # base is read only when it may decide that: the patch removed headings, or the
         # head has dated headings yet too few to count (undated ones were added), so that
         # ordinary Markdown costs no extra read.
         needs_base = entry.get("status") != "added" and (
-            not _readable_patch(patch)
+            patch is None
             or (
                 configured is None
                 and (_removed_headings(patch) or (not is_log and _has_dated_headings(text, path)))
@@ -207,7 +207,7 @@ async def find_logs(
                 tuple(marked),
                 changed_lines=changed,
                 base_text=base_text,
-                patch=patch if isinstance(patch, str) else None,
+                patch=patch,
             )
         )
     return tuple(checked), tuple(notes)
@@ -221,16 +221,16 @@ def added_lines(diff: FileDiff, line_count: int) -> frozenset[int]:
     return frozenset(line for hunk in diff.hunks for line in hunk.added)
 
 
-def _readable_patch(patch: object) -> bool:
-    """Whether GitHub sent a patch that parses; without one the diff is computed from the
-    base and head texts, so the base must be read."""
+def _readable_patch(patch: object) -> str | None:
+    """GitHub's patch if it sent one that parses; without one the diff is computed from
+    the base and head texts, so the base must be read."""
     if not isinstance(patch, str):
-        return False
+        return None
     try:
         parse_patch(patch)
     except PatchError:
-        return False
-    return True
+        return None
+    return patch
 
 
 def _removed_headings(patch: str) -> bool:
