@@ -14,6 +14,7 @@ from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
 from chronolog.report import (
     APPLY_FIXES_ACTION,
+    MAX_ANNOTATION_FIELD,
     MAX_OUTPUT_LENGTH,
     MarkedFinding,
     annotation_batches,
@@ -338,3 +339,14 @@ def test_real_pair_support_log_appends_two_entries_out_of_order() -> None:
     ]
     output = render_check_run(marked, logs_checked=[PATH])
     assert (output.conclusion, output.title) == ("failure", "2 problems introduced")
+
+
+def test_annotation_text_fits_githubs_64_kb_whatever_the_message() -> None:
+    # A finding on a 70 KB line would otherwise make GitHub refuse the whole check run.
+    long = "\u00e9" * 70_000
+    finding = Finding("mojibake", Severity.WARNING, 3, 3, long, fix=Fix(long, edits=()))
+    output = render_check_run([MarkedFinding(PATH, finding, Where.ADDED)], logs_checked=[PATH])
+    [annotation] = output.annotations
+    assert len(annotation["message"].encode()) <= MAX_ANNOTATION_FIELD
+    assert len(annotation["raw_details"].encode()) <= MAX_ANNOTATION_FIELD
+    assert annotation["message"].endswith("\u00e9\u2026")

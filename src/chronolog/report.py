@@ -21,6 +21,7 @@ APPLY_FIXES_ACTION = "apply-fixes"  # the button's identifier (GitHub allows 20 
 APPLY_FIXES_LABEL = "Apply fixes"
 MAX_OUTPUT_LENGTH = 65_535  # GitHub's limit for `output.summary` and `output.text`
 MAX_TITLE_LENGTH = 255  # for an annotation's title
+MAX_ANNOTATION_FIELD = 64 * 1024  # bytes, for an annotation's `message` and `raw_details`
 MAX_DESCRIPTION_LENGTH = 40  # for an action's description
 ANNOTATIONS_PER_REQUEST = 50
 LISTED_INTRODUCED = 50  # introduced problems listed in the summary; all are in `text`
@@ -293,19 +294,25 @@ def _annotation(marked: MarkedFinding) -> dict[str, Any]:
         "end_line": max(finding.line, finding.end_line),
         "annotation_level": ANNOTATION_LEVELS[finding.severity],
         "title": f"chronolog {finding.rule}"[:MAX_TITLE_LENGTH],
-        "message": message,
+        "message": _fit(message, MAX_ANNOTATION_FIELD),
     }
     if finding.line == finding.end_line and finding.end_column is not None:
         annotation["start_column"] = finding.column
         annotation["end_column"] = finding.end_column
     if finding.fix is not None:
         if finding.fix.applicability is Applicability.SAFE:
-            annotation["raw_details"] = f"Safe fix: {finding.fix.title}"
+            details = f"Safe fix: {finding.fix.title}"
         else:
-            annotation["raw_details"] = (
-                f"Unsafe fix (review before committing): {finding.fix.title}"
-            )
+            details = f"Unsafe fix (review before committing): {finding.fix.title}"
+        annotation["raw_details"] = _fit(details, MAX_ANNOTATION_FIELD)
     return annotation
+
+
+def _fit(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes (one whole character at a time), with "…"."""
+    if len(text.encode()) <= limit:
+        return text
+    return text.encode()[: limit - 3].decode(errors="ignore") + "…"
 
 
 def _config_annotation(error: ConfigError) -> dict[str, Any]:

@@ -72,3 +72,14 @@ def code(text: str) -> str:
     fence = "`" * (longest + 1)
     padding = " " if longest or text.startswith(" ") or text.endswith(" ") else ""
     return f"{fence}{padding}{text}{padding}{fence}"
+
+
+EXCERPT_LENGTH = 80
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """`text` as a code span, cut to `limit` characters with "…": log text quoted in a
+    message stays readable, and a 70 KB heading does not make a 70 KB annotation."""
+    if len(text) > limit:
+        text = text[:limit].rstrip() + "…"
+    return code(text)

@@ -152,3 +152,11 @@ def test_only_ascii_digits_make_a_date() -> None:
 def test_heading_text_with_backticks_is_quoted_safely() -> None:
     [(_, message)] = findings(log("## `release` day"), RULE)
     assert message.startswith("`` ## `release` day `` does not start with a date")
+
+
+def test_a_huge_heading_is_quoted_short() -> None:
+    [(_, message)] = findings(log("## 25/11/2022 " + "y" * 70_000), RULE)
+    assert message == (
+        "`## 25/11/2022 " + "y" * 66 + "…` is not an ISO 8601 date; did you mean "
+        "`## 2022-11-25 " + "y" * 66 + "…`?"
+    )

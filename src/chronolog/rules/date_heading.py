@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from chronolog.dates import DateSpelling, read_date
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
-from chronolog.rule import Context, Rule, code
+from chronolog.rule import Context, Rule, excerpt
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
@@ -19,13 +19,13 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         if spelling is None:
             yield RULE.finding(
                 heading.line,
-                f"{code('## ' + heading.text)} does not start with a date; start every H2 "
+                f"{excerpt('## ' + heading.text)} does not start with a date; start every H2 "
                 "heading with an ISO 8601 date, as in `## 2022-11-25` or `## 2022-11-25 Topic`",
             )
         elif spelling.invalid is not None:
             yield RULE.finding(
                 heading.line,
-                f"{code(spelling.written)} is not a real calendar date ({spelling.invalid}); "
+                f"{excerpt(spelling.written)} is not a real calendar date ({spelling.invalid}); "
                 "correct the date",
             )
         elif (date := spelling.unambiguous) is not None:
@@ -43,7 +43,7 @@ def _rewrite(
     # text line of a setext heading, whose underline stays.
     rewritten = text if heading.setext else f"## {text}"
     fix = Fix(
-        title=f"Rewrite the heading as {code('## ' + text)}",
+        title=f"Rewrite the heading as {excerpt('## ' + text)}",
         edits=(Edit(heading.line, heading.line, (rewritten,)),),
         applicability=Applicability.UNSAFE if unsafe else Applicability.SAFE,
     )
@@ -53,7 +53,7 @@ def _rewrite(
         problem = "is not an ISO 8601 date"
     return RULE.finding(
         heading.line,
-        f"{code('## ' + heading.text)} {problem}; did you mean {code('## ' + text)}?{why}",
+        f"{excerpt('## ' + heading.text)} {problem}; did you mean {excerpt('## ' + text)}?{why}",
         fix=fix,
     )
 
@@ -80,7 +80,7 @@ def _ambiguous(log: Log, index: int, spelling: DateSpelling) -> Finding:
     readings = " or ".join(f"`{r.date.isoformat()}` ({r.order})" for r in spelling.readings)
     return RULE.finding(
         log.entries[index].heading.line,
-        f"{code(spelling.written)} is ambiguous: {readings}; "
+        f"{excerpt(spelling.written)} is ambiguous: {readings}; "
         "write the date you mean as `YYYY-MM-DD`",
     )
 

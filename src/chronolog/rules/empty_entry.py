@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chronolog.model import Finding, Log, Severity
-from chronolog.rule import Context, Rule, code
+from chronolog.rule import Context, Rule, excerpt
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
@@ -15,7 +15,7 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         heading = log.line(entry.heading.line).strip()
         yield RULE.finding(
             entry.heading.line,
-            f"{code(heading)} has nothing under it; write the entry or delete the heading",
+            f"{excerpt(heading)} has nothing under it; write the entry or delete the heading",
             end_line=entry.heading.end_line,
         )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from chronolog.dates import read_date
 from chronolog.model import Edit, Finding, Fix, Heading, Log, Severity
-from chronolog.rule import Context, Rule, code
+from chronolog.rule import Context, Rule, excerpt
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
@@ -18,10 +18,12 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         where = "inside a list item or block quote" if heading.nested else f"an H{heading.level}"
         yield RULE.finding(
             heading.line,
-            f"the date heading {code(heading.text)} is {where}; entries start with a top-level "
-            f"H2: {code('## ' + heading.text)}",
+            f"the date heading {excerpt(heading.text)} is {where}; entries start with a top-level "
+            f"H2: {excerpt('## ' + heading.text)}",
             end_line=heading.end_line,
-            fix=Fix(title=f"Make it {code('## ' + heading.text)}", edits=(_as_h2(log, heading),)),
+            fix=Fix(
+                title=f"Make it {excerpt('## ' + heading.text)}", edits=(_as_h2(log, heading),)
+            ),
         )
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
-from chronolog.rule import Context, Rule, code
+from chronolog.rule import Context, Rule, code, excerpt
 
 TYPO_WINDOW = dt.timedelta(days=31)
 
@@ -116,7 +116,7 @@ def _lower_first(text: str) -> str:
 
 
 def _describe(entry: Entry) -> str:
-    return f"{code('## ' + entry.heading.text)} (line {entry.heading.line})"
+    return f"{excerpt('## ' + entry.heading.text)} (line {entry.heading.line})"
 
 
 def _problem(index: int, dated: Sequence[Entry]) -> str:
@@ -131,7 +131,9 @@ def _problem(index: int, dated: Sequence[Entry]) -> str:
         problem = f"it is older than {_describe(below)} below it"
     else:
         problem = "it is not where its date belongs"
-    return f"{code('## ' + entry.heading.text)} is out of order: {problem}; entries go newest first"
+    return (
+        f"{excerpt('## ' + entry.heading.text)} is out of order: {problem}; entries go newest first"
+    )
 
 
 def _out_of_place(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from chronolog.handles import is_github_login
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
-from chronolog.rule import Context, Rule
+from chronolog.rule import Context, Rule, excerpt
 
 # Lines that start a list item or block quote: their paragraph starts on the marker line,
 # but prefixing them with a handle would change their structure.
@@ -34,18 +34,18 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         if entry.participants:
             continue
         line = log.line(line_number)
-        excerpt = _excerpt(line)
+        quoted = excerpt(line.strip(), _EXCERPT_LENGTH)
         if author is None or not _written_by_author(entry, line_number, context):
             yield RULE.finding(
                 line_number,
-                f"the entry's first line {excerpt} does not list everyone involved; start it "
+                f"the entry's first line {quoted} does not list everyone involved; start it "
                 "with their GitHub handles, like `@alice, @bob` (`--author HANDLE` lets "
                 "chronolog add yours)",
             )
             continue
         yield RULE.finding(
             line_number,
-            f"the entry's first line {excerpt} does not list everyone involved; start it "
+            f"the entry's first line {quoted} does not list everyone involved; start it "
             f"with their GitHub handles, like `@{author}`",
             fix=Fix(
                 title=f"Start the entry with `@{author}`",
@@ -89,17 +89,6 @@ def _is_prose(log: Log, entry: Entry, line_number: int) -> bool:
         and "|" in log.line(following)
         and _TABLE_DELIMITER.fullmatch(log.line(following)) is not None
     )
-
-
-def _excerpt(line: str) -> str:
-    """The start of a line as inline code, short enough for a message."""
-    text = line.strip()
-    if len(text) > _EXCERPT_LENGTH:
-        text = text[:_EXCERPT_LENGTH].rstrip() + "…"
-    # A code span needs a fence longer than any backtick run inside it.
-    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
-    padding = " " if fence != "`" else ""
-    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 RULE = Rule(
