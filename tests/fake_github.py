@@ -189,6 +189,7 @@ class FakeGitHub:
                 ("GET", r"/repos/([^/]+)/([^/]+)/installation", self._get_repo_installation),
                 ("GET", r"/repos/([^/]+)/([^/]+)/contents/(.+)", self._get_contents),
                 ("PUT", r"/repos/([^/]+)/([^/]+)/contents/(.+)", self._put_contents),
+                ("GET", r"/repos/([^/]+)/([^/]+)/pulls", self._list_pulls),
                 ("GET", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", self._get_pull),
                 ("GET", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/files", self._list_pull_files),
                 ("GET", r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments", self._list_review_comments),
@@ -784,13 +785,34 @@ class FakeGitHub:
         name: str,
         sha: str,
     ) -> httpx.Response:
+        # Like GitHub: a commit that exists only in a fork is in no pull request of the
+        # base repository as far as this endpoint knows (it answers []).
         repo = self._repo(owner, name)
         found = [
             self._pull_json(repo, pull)
             for (full_name, _), pull in self.pulls.items()
-            if full_name == repo.full_name and pull.head_sha == sha
+            if full_name == repo.full_name
+            and pull.head_sha == sha
+            and pull.head_repo == repo.full_name
         ]
         return httpx.Response(200, json=found)
+
+    def _list_pulls(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        state = query.get("state", "open")
+        found = [
+            self._pull_json(repo, pull)
+            for (full_name, _), pull in sorted(self.pulls.items(), key=lambda item: -item[0][1])
+            if full_name == repo.full_name and state in ("all", pull.state)
+        ]
+        return self._page(request, query, found)
 
     def _run_json(self, run: dict[str, Any]) -> dict[str, Any]:
         public = {k: v for k, v in run.items() if not k.startswith("_")}

@@ -344,3 +344,43 @@ async def test_a_422_for_a_stale_sha_re_runs_the_check(
     assert fake.calls(r"PATCH .*") == []
     [rerun] = [run for run in fake.runs_for(REPO) if run["_requests"]]
     assert rerun["head_sha"] == HEAD_SHA
+
+
+@pytest.mark.anyio
+async def test_the_button_on_a_fork_pull_request_finds_it_among_the_open_pulls(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    payload["check_run"]["pull_requests"] = []  # what GitHub sends for a fork
+    add_electron_pull(fake, payload, fork=True, can_modify=True)
+    _, head = log_texts()
+    fake.set_files("miniak/electron", BRANCH, {LOG_PATH: head})
+
+    await press(github_app, payload)
+
+    # commits/{sha}/pulls knows nothing of a fork's commit: the open pulls are listed.
+    assert fake.calls(f"GET /repos/{REPO}/commits/{HEAD_SHA}/pulls")
+    [listed] = fake.calls(f"GET /repos/{REPO}/pulls")
+    assert listed.query == {"state": "open", "per_page": "100", "page": "1"}
+    [put] = fake.calls(r"PUT .*")
+    assert put.path == "/repos/miniak/electron/contents/support/log.md"
+
+
+@pytest.mark.anyio
+async def test_the_button_on_a_commit_no_pull_request_has_says_so(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    payload["check_run"]["pull_requests"] = []
+    add_electron_pull(fake, payload)
+    fake.pulls[(REPO, 26764)].head_sha = "f" * 40  # pushed since that run
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"PUT .*") == []
+    [patch] = fake.calls(r"PATCH /repos/electron/electron/check-runs/1494503112")
+    assert patch.json["output"]["summary"].startswith(
+        "**Apply fixes** did nothing: this check ran on a commit that is no longer the head "
+        "of an open pull request. Press the button on the check run of the pull request's "
+        "latest commit.\n\n"
+    )

@@ -258,3 +258,30 @@ async def test_the_served_check_costs_no_more_calls_for_its_backlink_preview(
         # host from the payload: the new entry references nothing, so it costs nothing.
         f"POST {REPO}/check-runs",
     ]
+
+
+@pytest.mark.anyio
+async def test_a_rerequest_for_a_fork_pull_request_finds_it_among_the_open_pulls(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("check_run.rerequested")
+    head_sha = item.payload["check_run"]["head_sha"]
+    fake.add_repo("github/hello-world", installation_id=1, default_branch="master")
+    fake.add_repo("someone/hello-world")
+    base, head = log_texts()
+    fake.add_pull(
+        "github/hello-world",
+        7,
+        base_files={LOG_PATH: base},
+        head_files={LOG_PATH: head},
+        base_sha="1" * 40,
+        head_sha=head_sha,
+        head_repo="someone/hello-world",
+    )
+
+    await handle(github_app, item)
+
+    assert fake.calls(f"GET /repos/github/hello-world/commits/{head_sha}/pulls")
+    assert fake.calls("GET /repos/github/hello-world/pulls")
+    [run] = fake.runs_for("github/hello-world")
+    assert (run["head_sha"], run["conclusion"]) == (head_sha, "failure")

@@ -39,6 +39,9 @@ INSTALLATION_TTL = 600.0  # seconds
 MAX_INSTALLATIONS_KEPT = 10_000
 PER_PAGE = 100
 MAX_PAGES = 30  # GitHub lists at most 3,000 files of a pull request
+# Open pull requests searched for a fork's head commit: the newest 300 (GitHub lists the
+# newest first) hold any pull request whose checks people are clicking on.
+OPEN_PULL_PAGES = 3
 USER_AGENT = "chronolog"
 
 
@@ -378,6 +381,16 @@ class Installation:
         )
         return list(response.json())
 
+    async def list_open_pulls(self, repo: Repo) -> list[dict[str, Any]]:
+        """`GET /repos/{o}/{r}/pulls?state=open`: the newest open pull requests (up to
+        `OPEN_PULL_PAGES` pages of 100)."""
+        return await self._all_pages(
+            lambda page: self.github.rest.pulls.async_list(
+                repo.owner, repo.name, state="open", per_page=PER_PAGE, page=page
+            ),
+            max_pages=OPEN_PULL_PAGES,
+        )
+
     # Check runs
 
     async def find_check_run(
@@ -444,10 +457,12 @@ class Installation:
         await _call(self.github.rest.issues.async_delete_comment(repo.owner, repo.name, comment_id))
 
     async def _all_pages(
-        self, fetch: Callable[[int], Awaitable[Response[Any, Any]]]
+        self,
+        fetch: Callable[[int], Awaitable[Response[Any, Any]]],
+        max_pages: int = MAX_PAGES,
     ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        for page in range(1, MAX_PAGES + 1):
+        for page in range(1, max_pages + 1):
             response = await _call(fetch(page))
             batch = response.json()
             items.extend(batch)

@@ -18,11 +18,22 @@ from chronolog.app.backlinks import pushes_default_branch
 from chronolog.app.config_cache import ConfigCache
 from chronolog.app.fix_action import apply_fixes
 from chronolog.app.github import GitHubApp, Installation, Repo
-from chronolog.app.pull_request import PullRequest, SectionBuilder, check_pull_request
+from chronolog.app.pull_request import (
+    PullRequest,
+    SectionBuilder,
+    check_pull_request,
+    with_note,
+)
 from chronolog.app.queue import Delivery
 from chronolog.report import APPLY_FIXES_ACTION
 
 log = logging.getLogger(__name__)
+
+NO_PULL_NOTE = (
+    "**Apply fixes** did nothing: this check ran on a commit that is no longer the head of "
+    "an open pull request. Press the button on the check run of the pull request's latest "
+    "commit."
+)
 
 
 @dataclass
@@ -116,6 +127,15 @@ async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
     repo = Repo.from_payload(payload["repository"])
     async with _installation(ctx, payload) as gh:
         pulls = await _pulls_at(gh, repo, str(check_run["head_sha"]), check_run["pull_requests"])
+        if not pulls:
+            # Clicked on an older run (its commit is no longer a pull request's head), or
+            # the pull request was closed: say so on the run instead of doing nothing.
+            await gh.update_check_run(
+                repo,
+                int(check_run["id"]),
+                {"output": with_note(check_run.get("output") or {}, NO_PULL_NOTE)},
+            )
+            return
         for pr in pulls[:1]:
             await apply_fixes(
                 gh, pr, check_run, app_id=ctx.github.app_id, event_time=delivery.received_at
@@ -134,18 +154,26 @@ async def _pulls_at(
 ) -> list[PullRequest]:
     """The open pull requests with head `head_sha`, fetched fresh (author, fork, edits).
 
-    The payload lists them for branches of the repository itself; for a fork it is empty
-    and GitHub is asked which pull requests contain the commit.
+    The payload lists them for branches of the repository itself; for a fork it is empty.
+    Then GitHub is asked which pull requests contain the commit, which answers nothing
+    for a commit that exists only in a fork: the base repository's open pull requests
+    are then listed and matched on their head commit.
     """
     numbers = [
         int(p["number"]) for p in listed if p.get("head", {}).get("sha", head_sha) == head_sha
     ]
     if numbers:
         return [PullRequest.from_json(await gh.get_pull(repo, n)) for n in numbers]
-    found = await gh.pulls_for_commit(repo, head_sha)
+    found = _open_at(await gh.pulls_for_commit(repo, head_sha), head_sha)
+    if not found:
+        found = _open_at(await gh.list_open_pulls(repo), head_sha)
+    return found
+
+
+def _open_at(pulls: list[dict[str, Any]], head_sha: str) -> list[PullRequest]:
     return [
         PullRequest.from_json(pull)
-        for pull in found
+        for pull in pulls
         if pull.get("state") == "open" and pull["head"]["sha"] == head_sha
     ]
 
