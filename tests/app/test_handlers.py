@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -203,11 +204,60 @@ async def test_an_opened_pull_request_posts_its_suggestions_without_reading_comm
         f"GET {REPO}/contents/.github/chronolog.yml",
         f"GET {REPO}/pulls/2/files",
         f"GET {REPO}/contents/support/log.md",
-        f"POST {REPO}/pulls/2/reviews",
         f"GET {REPO}/commits/{HEAD_SHA}/check-runs",
+        f"POST {REPO}/pulls/2/reviews",
         f"POST {REPO}/check-runs",
     ]
     assert len(fake.reviews) == len(fake.review_comments) == 1
+
+
+@pytest.mark.anyio
+async def test_a_redelivered_opened_reads_the_comments_and_posts_nothing_twice(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("pull_request.opened")
+    add_log_pull(fake, item.payload)
+    await handle(github_app, item)
+    fake.requests.clear()
+
+    # Redelivered after a restart: a new delivery id, so only the run on the head shows it.
+    await handle(github_app, Delivery("d-2", item.event, item.action, item.payload, NOW))
+
+    assert fake.routes() == [
+        f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
+        f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/commits/{HEAD_SHA}/check-runs",
+        f"GET {REPO}/pulls/2/comments",  # a run of ours is there: this is a redelivery
+    ]
+    assert len(fake.reviews) == len(fake.review_comments) == 1
+    assert len(fake.runs_for("Codertocat/Hello-World")) == 1
+
+
+@pytest.mark.anyio
+async def test_a_delivery_whose_head_moved_on_posts_no_suggestions(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("pull_request.synchronize")
+    pull = add_log_pull(fake, item.payload)
+    _, head = log_texts()
+    newer = "9" * 40
+    fake.set_files("Codertocat/Hello-World", newer, {LOG_PATH: head})
+    pull.head_sha = newer
+    pull.files = [
+        {**entry, "contents_url": entry["contents_url"].replace(HEAD_SHA, newer)}
+        for entry in pull.files
+    ]
+
+    await handle(github_app, item)
+
+    assert fake.reviews == []
+    [run] = fake.runs_for("Codertocat/Hello-World")
+    assert run["head_sha"] == HEAD_SHA
+    assert (
+        "The pull request's head moved on to 9999999 while ec26c3e was being checked, so no "
+        "suggestions were posted for this commit." in run["output"]["summary"]
+    )
 
 
 @pytest.mark.anyio
@@ -285,3 +335,17 @@ async def test_a_rerequest_for_a_fork_pull_request_finds_it_among_the_open_pulls
     assert fake.calls("GET /repos/github/hello-world/pulls")
     [run] = fake.runs_for("github/hello-world")
     assert (run["head_sha"], run["conclusion"]) == (head_sha, "failure")
+
+
+@pytest.mark.anyio
+async def test_two_deliveries_for_one_pull_request_at_once_post_each_suggestion_once(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    ctx = AppContext(github_app, clock=lambda: NOW)
+    item = delivery("pull_request.opened")
+    add_log_pull(fake, item.payload)
+    again = Delivery("d-2", item.event, item.action, item.payload, NOW)
+
+    await asyncio.gather(dispatch(ctx, item), dispatch(ctx, again))
+
+    assert len(fake.reviews) == len(fake.review_comments) == 1

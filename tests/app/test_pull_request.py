@@ -187,8 +187,8 @@ async def test_a_redelivery_writes_nothing(
         f"GET {REPO}/contents/.github/chronolog.yml",
         f"GET {REPO}/pulls/2/files",
         f"GET {REPO}/contents/support/log.md",
-        f"GET {REPO}/pulls/2/comments",
         f"GET {REPO}/commits/{HEAD_SHA}/check-runs",
+        f"GET {REPO}/pulls/2/comments",
     ]
     assert fake.calls(f"GET {REPO}/commits/{HEAD_SHA}/check-runs")[0].query == {
         "check_name": "chronolog",

@@ -7,9 +7,12 @@ itself.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +39,45 @@ NO_PULL_NOTE = (
 )
 
 
+class PullLocks:
+    """One lock per pull request, so that two deliveries for the same pull request (an
+    `opened` and its redelivery, a re-run and a push) are processed one after the other:
+    each sees what the other posted.
+
+    Deliveries may run on different event loops (the in-process queue gives each a loop
+    of its own in a thread), so the locks are thread locks, waited for without blocking
+    the loop.
+    """
+
+    POLL = 0.02  # seconds between tries while another delivery holds the lock
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, int], tuple[threading.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, repo: Repo, number: int) -> AsyncIterator[None]:
+        """Hold the lock of pull request `number` of `repo` for the `async with` block."""
+        key = (repo.full_name.lower(), number)
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            while not lock.acquire(blocking=False):
+                await asyncio.sleep(self.POLL)
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]  # nobody waits: keep the table small
+                else:
+                    self._locks[key] = (lock, users - 1)
+
+
 @dataclass
 class AppContext:
     """What handlers share: the app's GitHub access, the clock, summary extensions, and
@@ -45,6 +87,7 @@ class AppContext:
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     section_builders: list[SectionBuilder] = field(default_factory=list)
     config_cache: ConfigCache = field(default_factory=ConfigCache)
+    pull_locks: PullLocks = field(default_factory=PullLocks)
 
 
 Handler = Callable[[AppContext, Delivery], Awaitable[None]]
@@ -82,7 +125,10 @@ def _installation(ctx: AppContext, payload: Mapping[str, Any]) -> Installation:
 async def on_pull_request(ctx: AppContext, delivery: Delivery) -> None:
     """Check the pull request's head commit."""
     pr = PullRequest.from_json(delivery.payload["pull_request"])
-    async with _installation(ctx, delivery.payload) as gh:
+    async with (
+        _installation(ctx, delivery.payload) as gh,
+        ctx.pull_locks.hold(pr.repo, pr.number),
+    ):
         await check_pull_request(
             gh,
             pr,
@@ -109,15 +155,16 @@ async def on_rerequested(ctx: AppContext, delivery: Delivery) -> None:
     repo = Repo.from_payload(payload["repository"])
     async with _installation(ctx, payload) as gh:
         for pr in await _pulls_at(gh, repo, head_sha, subject.get("pull_requests") or []):
-            await check_pull_request(
-                gh,
-                pr,
-                app_id=ctx.github.app_id,
-                event_time=delivery.received_at,
-                look_for_existing=False,
-                section_builders=ctx.section_builders,
-                config_cache=ctx.config_cache,
-            )
+            async with ctx.pull_locks.hold(pr.repo, pr.number):
+                await check_pull_request(
+                    gh,
+                    pr,
+                    app_id=ctx.github.app_id,
+                    event_time=delivery.received_at,
+                    look_for_existing=False,
+                    section_builders=ctx.section_builders,
+                    config_cache=ctx.config_cache,
+                )
 
 
 async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
@@ -137,9 +184,10 @@ async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
             )
             return
         for pr in pulls[:1]:
-            await apply_fixes(
-                gh, pr, check_run, app_id=ctx.github.app_id, event_time=delivery.received_at
-            )
+            async with ctx.pull_locks.hold(pr.repo, pr.number):
+                await apply_fixes(
+                    gh, pr, check_run, app_id=ctx.github.app_id, event_time=delivery.received_at
+                )
 
 
 async def on_push(ctx: AppContext, delivery: Delivery) -> None:

@@ -2,9 +2,11 @@
 
 The flow, each step one REST call at most: read `.github/chronolog.yml` from the default
 branch (or take it from the app's config cache), list the changed files, read each changed
-log at the head commit, read the suggestions already posted (not on a pull request just
-opened), post the new ones as one review, publish one completed check run (annotations
-beyond the first 50 follow in PATCHes of 50). Everything between the calls is the pure core.
+log at the head commit, look up an earlier run of ours on that commit (not on a
+`synchronize`), read the suggestions already posted (not on a pull request just opened with
+no earlier run), post the new ones as one review, publish one completed check run
+(annotations beyond the first 50 follow in PATCHes of 50). Everything between the calls is
+the pure core.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # A removed heading line in a patch: the base version may have been a log even if the head is not.
 _REMOVED_HEADING = re.compile(r"^-#{1,6}\s", re.MULTILINE)
+_CONTENTS_REF = re.compile(r"[?&]ref=([0-9a-f]{40})\b")
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,11 @@ async def _read_config(gh: Installation, pr: PullRequest) -> ConfigRead:
 
 
 async def find_logs(
-    gh: Installation, pr: PullRequest, config: RepoConfig, context: Context
+    gh: Installation,
+    pr: PullRequest,
+    config: RepoConfig,
+    context: Context,
+    files: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[tuple[CheckedLog, ...], tuple[str, ...]]:
     """Every log the pull request changes, read at its head commit and checked.
 
@@ -146,11 +153,14 @@ async def find_logs(
     it is Markdown and looks like a log at the head (or at the base, read when the patch
     removed headings or is missing or unreadable, or when the head has dated headings but too few).
     Unreadable files are skipped with a note. Each log is checked with `context` narrowed
-    to the lines the pull request added (`Context.changed_lines`).
+    to the lines the pull request added (`Context.changed_lines`). `files` is the pull
+    request's files list when the caller already read it.
     """
     checked: list[CheckedLog] = []
     notes: list[str] = []
-    for entry in await gh.list_pull_files(pr.repo, pr.number):
+    if files is None:
+        files = await gh.list_pull_files(pr.repo, pr.number)
+    for entry in files:
         path = str(entry["filename"])
         previous = entry.get("previous_filename")
         if entry.get("status") == "removed":
@@ -211,6 +221,16 @@ async def find_logs(
             )
         )
     return tuple(checked), tuple(notes)
+
+
+def listed_head(files: Sequence[Mapping[str, Any]]) -> str | None:
+    """The head commit a pull request's files list was made at (its `contents_url`s end in
+    `?ref=<sha>`), or None for an empty list or an unexpected URL."""
+    for entry in files:
+        match = _CONTENTS_REF.search(str(entry.get("contents_url") or ""))
+        if match:
+            return match.group(1)
+    return None
 
 
 def added_lines(diff: FileDiff, line_count: int) -> frozenset[int]:
@@ -284,7 +304,9 @@ async def check_pull_request(
     if not, a new run supersedes it (GitHub shows the newest run of a name; a PATCH would
     append annotations to the old ones). With `look_for_suggestions`, the pull request's
     review comments are read so that no suggestion is posted twice; without it (a pull
-    request just opened has none of ours) every suggestion is posted. GitHub failures end
+    request just opened has none of ours) every suggestion is posted, unless the look-up
+    found a run of ours on the head commit (then the comments are read after all). When
+    the files list shows the head moved on meanwhile, no suggestions are posted. GitHub failures end
     in a "neutral" run that says to re-run the check; if even that cannot be published,
     the error is logged. The config comes from `config_cache` when given.
     """
@@ -354,14 +376,35 @@ async def _check(
     context = Context(today=latest_current_date(event_time), author=pr.author)
     logs: tuple[CheckedLog, ...] = ()
     notes: tuple[str, ...] = ()
+    moved_to: str | None = None
     if config_error is None:
-        logs, notes = await find_logs(gh, pr, config, context)
+        files = await gh.list_pull_files(pr.repo, pr.number)
+        head = listed_head(files)
+        if head is not None and head != pr.head_sha:
+            moved_to = head
+        logs, notes = await find_logs(gh, pr, config, context, files)
     found = LogsOfPull(config, config_error, logs, notes)
 
-    posted, review_note = await _post_suggestions(gh, pr, logs, look_for_suggestions)
+    existing: Mapping[str, Any] | None = None
+    if look_for_existing:
+        existing = await gh.find_check_run(pr.repo, pr.head_sha, config.check_name, app_id)
     sections = list(notes)
-    if review_note:
-        sections.append(review_note)
+    posted = 0
+    if moved_to is not None:
+        # Another delivery checks the newer head and posts its suggestions; suggestions
+        # for this commit would land on lines that may have changed since.
+        sections.append(
+            f"The pull request's head moved on to {moved_to[:7]} while {pr.head_sha[:7]} "
+            "was being checked, so no suggestions were posted for this commit."
+        )
+    else:
+        # A run of ours already on this commit means the pull request was seen before
+        # (a redelivery, even of `opened`): read the comments so nothing is posted twice.
+        posted, review_note = await _post_suggestions(
+            gh, pr, logs, look_for_suggestions or existing is not None
+        )
+        if review_note:
+            sections.append(review_note)
     for build in section_builders:
         section = await build(gh, pr, found)
         if section:
@@ -382,7 +425,9 @@ async def _check(
         suggestions_posted=posted,
         extra_sections=sections,
     )
-    return await publish(gh, pr, config.check_name, output, look_for_existing, app_id, posted)
+    if existing is not None and _same_result(existing, output):
+        return CheckResult(int(existing["id"]), output, posted, reused=True)
+    return await publish(gh, pr, config.check_name, output, False, app_id, posted)
 
 
 async def _post_suggestions(
@@ -503,6 +548,7 @@ __all__ = [
     "added_lines",
     "check_pull_request",
     "find_logs",
+    "listed_head",
     "publish",
     "read_config",
     "with_note",
