@@ -11,6 +11,7 @@ from chronolog.app.fix_action import changed_after_fixes
 from chronolog.app.github import GitHubApp
 from chronolog.app.handlers import AppContext, dispatch
 from chronolog.app.queue import Delivery
+from chronolog.app.server import app_context
 from chronolog.check import fix_text
 from chronolog.model import Edit, Fix
 from chronolog.rule import Context, latest_current_date
@@ -384,3 +385,24 @@ async def test_the_button_on_a_commit_no_pull_request_has_says_so(
         "of an open pull request. Press the button on the check run of the pull request's "
         "latest commit.\n\n"
     )
+
+
+@pytest.mark.anyio
+async def test_the_re_run_after_a_conflict_is_the_check_as_served(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked()
+    _, head = log_texts()
+    add_electron_pull(fake, payload, head=head.replace("DevX was flagged", "See #7. DevX was", 1))
+    fake.add_issue(REPO, 7)
+    fake.fail("PUT", f"/repos/{REPO}/contents/support/log.md", 409, message="does not match")
+    ctx = app_context(github_app, clock=lambda: NOW)
+    item = Delivery("d-1", "check_run", "requested_action", payload, NOW)
+
+    await dispatch(ctx, item)
+
+    [rerun] = [run for run in fake.runs_for(REPO) if run["_requests"]]
+    # The backlink preview is there, as on every check the app serves.
+    assert "### Backlinks from" in rerun["output"]["summary"]
+    # The config read for the button is reused by the re-run.
+    assert len(fake.calls(f"GET /repos/{REPO}/contents/.github/chronolog.yml")) == 1

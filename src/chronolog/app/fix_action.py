@@ -14,14 +14,14 @@ import base64
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.app.config_cache import ConfigCache
 from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.app.pull_request import (
     PullRequest,
-    check_pull_request,
     find_logs,
     read_config,
     with_note,
@@ -122,11 +122,15 @@ async def apply_fixes(
     *,
     app_id: int,
     event_time: dt.datetime,
+    recheck: Callable[[PullRequest], Awaitable[object]],
+    config_cache: ConfigCache | None = None,
 ) -> FixOutcome:
     """Commit the safe fixes of every changed log of `pr` at the check run's head commit.
 
     `pr` is fresh from `GET /pulls/{n}`. When nothing can be committed the clicked check
-    run gets a note saying why; on a conflict the check is re-run on the current head.
+    run gets a note saying why; on a conflict the check is re-run on the current head with
+    `recheck` (the handlers' one way of checking a pull request, summary sections included).
+    The config comes from `config_cache` when given.
     """
     if pr.head_repo is None or (pr.from_fork and not pr.maintainer_can_modify):
         note = (
@@ -138,7 +142,7 @@ async def apply_fixes(
 
     sha = str(check_run["head_sha"])
     at_run = dataclasses.replace(pr, head_sha=sha)
-    config, config_error = await read_config(gh, at_run)
+    config, config_error = await read_config(gh, at_run, config_cache)
     if config_error is not None:
         return await _refuse(gh, pr, check_run, f"**Apply fixes** could not run: {config_error}")
     context = Context(today=latest_current_date(event_time), author=pr.author)
@@ -166,7 +170,7 @@ async def apply_fixes(
         except GitHubError as error:
             if is_conflict(error):
                 log.info("fix commit to %s conflicted (%s); re-running", pr.head_ref, error)
-                return await _rerun(gh, pr, app_id, event_time)
+                return await _rerun(gh, pr, recheck)
             log.warning("fix commit to %s refused: %s", pr.head_ref, error)
             note = refused_commit_note(error, head_repo, pr.head_ref, len(commits))
             return await _refuse(gh, pr, check_run, note)
@@ -240,8 +244,8 @@ async def _refuse(
 
 
 async def _rerun(
-    gh: Installation, pr: PullRequest, app_id: int, event_time: dt.datetime
+    gh: Installation, pr: PullRequest, recheck: Callable[[PullRequest], Awaitable[object]]
 ) -> FixOutcome:
     latest = PullRequest.from_json(await gh.get_pull(pr.repo, pr.number))
-    await check_pull_request(gh, latest, app_id=app_id, event_time=event_time)
+    await recheck(latest)
     return FixOutcome((), rerun=True)

@@ -22,6 +22,7 @@ from chronolog.app.config_cache import ConfigCache
 from chronolog.app.fix_action import apply_fixes
 from chronolog.app.github import GitHubApp, Installation, Repo
 from chronolog.app.pull_request import (
+    CheckResult,
     PullRequest,
     SectionBuilder,
     check_pull_request,
@@ -129,19 +130,40 @@ async def on_pull_request(ctx: AppContext, delivery: Delivery) -> None:
         _installation(ctx, delivery.payload) as gh,
         ctx.pull_locks.hold(pr.repo, pr.number),
     ):
-        await check_pull_request(
+        await _check(
+            ctx,
             gh,
             pr,
-            app_id=ctx.github.app_id,
-            event_time=delivery.received_at,
+            delivery,
             # A synchronize brings a new head commit: no run of ours can be on it yet
             # (a redelivery is caught by the delivery id), so skip the look-up call.
             look_for_existing=delivery.action != "synchronize",
             # A pull request just opened has no review comments of ours to repeat.
             look_for_suggestions=delivery.action != "opened",
-            section_builders=ctx.section_builders,
-            config_cache=ctx.config_cache,
         )
+
+
+async def _check(
+    ctx: AppContext,
+    gh: Installation,
+    pr: PullRequest,
+    delivery: Delivery,
+    *,
+    look_for_existing: bool = True,
+    look_for_suggestions: bool = True,
+) -> CheckResult:
+    """The one way a handler checks a pull request: with the summary sections and the
+    config cache of `ctx`."""
+    return await check_pull_request(
+        gh,
+        pr,
+        app_id=ctx.github.app_id,
+        event_time=delivery.received_at,
+        look_for_existing=look_for_existing,
+        look_for_suggestions=look_for_suggestions,
+        section_builders=ctx.section_builders,
+        config_cache=ctx.config_cache,
+    )
 
 
 async def on_rerequested(ctx: AppContext, delivery: Delivery) -> None:
@@ -156,15 +178,7 @@ async def on_rerequested(ctx: AppContext, delivery: Delivery) -> None:
     async with _installation(ctx, payload) as gh:
         for pr in await _pulls_at(gh, repo, head_sha, subject.get("pull_requests") or []):
             async with ctx.pull_locks.hold(pr.repo, pr.number):
-                await check_pull_request(
-                    gh,
-                    pr,
-                    app_id=ctx.github.app_id,
-                    event_time=delivery.received_at,
-                    look_for_existing=False,
-                    section_builders=ctx.section_builders,
-                    config_cache=ctx.config_cache,
-                )
+                await _check(ctx, gh, pr, delivery, look_for_existing=False)
 
 
 async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
@@ -186,7 +200,14 @@ async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
         for pr in pulls[:1]:
             async with ctx.pull_locks.hold(pr.repo, pr.number):
                 await apply_fixes(
-                    gh, pr, check_run, app_id=ctx.github.app_id, event_time=delivery.received_at
+                    gh,
+                    pr,
+                    check_run,
+                    app_id=ctx.github.app_id,
+                    event_time=delivery.received_at,
+                    # After a conflict, the check runs again as any other check would.
+                    recheck=lambda latest: _check(ctx, gh, latest, delivery),
+                    config_cache=ctx.config_cache,
                 )
 
 
