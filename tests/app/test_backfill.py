@@ -193,3 +193,21 @@ def test_run_backfill_without_credentials(
         "GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET "
         "(the same environment as `chronolog serve`)\n"
     )
+
+
+@pytest.mark.anyio
+async def test_backfill_with_an_invalid_config_writes_nothing_and_says_why(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    config = "backlinks:\n  enabled: false\nlgos: [x]\n"
+    world.set_files(
+        LOG_REPO.full_name, "main", {PATH: reference_log(), ".github/chronolog.yml": config}
+    )
+
+    code, out, err = await run(github_app, dry_run=False)
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "chronolog: .github/chronolog.yml, line 3: unknown key `lgos`; did you mean `logs`?\n"
+    )
+    assert writes(world) == []

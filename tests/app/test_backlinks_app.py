@@ -632,3 +632,17 @@ async def test_installation_lookups_are_kept_for_ten_minutes(
     assert answers == [None, 1, None, 1, None]
     assert lookups == 2
     assert len(world.calls(r"GET /repos/.*/installation")) == 3
+
+
+@pytest.mark.anyio
+async def test_an_invalid_config_writes_no_backlinks(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    # Turned off, with a typo elsewhere: its defaults (backlinks on) must not apply.
+    config = "backlinks:\n  enabled: false\nlgos: [x]\n"
+    world.set_files(
+        LOG_REPO, SHA["one"], {PATH: with_entries(ENTRY_ONE), ".github/chronolog.yml": config}
+    )
+
+    assert await handle_push(github_app, push_payload(SHA["base"], SHA["one"])) == []
+    assert writes(world) == []

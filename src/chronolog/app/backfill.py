@@ -32,7 +32,7 @@ from chronolog.app.backlinks import (
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, RetryPolicy
 from chronolog.app.settings import SettingsError, load_settings
 from chronolog.backlinks import Action, EntryLink, LogSource, Status, backlink_scope
-from chronolog.config import RepoConfig
+from chronolog.config import ConfigError, RepoConfig
 from chronolog.detect import is_markdown_path
 from chronolog.references import Reference, web_host
 
@@ -113,7 +113,11 @@ async def backfill(
                 partial(gh.github.rest.repos.async_get_branch, *_names(repo), branch), pacer
             )
             sha = str(head["commit"]["sha"])
-            config = await read_config(gh, repo, sha)
+            try:
+                config = await read_config(gh, repo, sha)
+            except ConfigError as error:
+                print(f"chronolog: {error}", file=err)
+                return EXIT_USAGE
             if not config.backlinks.enabled:
                 print("backlinks are disabled in .github/chronolog.yml: nothing to do", file=err)
                 return EXIT_OK

@@ -468,7 +468,12 @@ async def post_backlinks(
     """
     pacer = pacer or Pacer()
     head = await gh.branch_head(push.repo, push.default_branch) or push.after
-    config = await read_config(gh, push.repo, head)
+    try:
+        config = await read_config(gh, push.repo, head)
+    except ConfigError as error:
+        # The pull requests' checks report the error; no backlink until it is fixed.
+        log.warning("%s: %s; no backlinks written", push.repo.full_name, error)
+        return []
     if not config.backlinks.enabled:
         return []
     scope = backlink_scope(push.repo.full_name, config.backlinks.owners, config.backlinks.repos)
@@ -513,15 +518,18 @@ async def _sync_logged(
 
 
 async def read_config(gh: Installation, repo: Repo, ref: str) -> RepoConfig:
-    """`.github/chronolog.yml` at `ref`; defaults when absent or invalid (logged)."""
+    """`.github/chronolog.yml` at `ref`; the defaults when there is none.
+
+    An invalid file raises `ConfigError`: its defaults could turn on backlinks the file
+    turns off, so nothing is written until it is fixed.
+    """
     data = await gh.read_file(repo, CONFIG_PATH, ref)
     if data is None:
         return RepoConfig()
     try:
         return parse_config(decode_log(data, CONFIG_PATH))
-    except (ConfigError, LogDecodeError) as error:
-        log.warning("%s: %s; backlinks use the default scope", repo.full_name, error)
-        return RepoConfig()
+    except LogDecodeError as error:
+        raise ConfigError(str(error)) from None
 
 
 async def changed_paths(gh: Installation, push: Push, pacer: Pacer) -> set[str]:
