@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from chronolog.app.backlinks import (
+    BacklinksFailed,
     ChangedLog,
     Outcome,
     Pacer,
@@ -16,12 +17,15 @@ from chronolog.app.backlinks import (
     backlink_preview,
     base_from_patch,
     handle_push,
+    on_push,
     post_backlinks,
     preview_section,
     pushes_default_branch,
 )
 from chronolog.app.github import GitHubApp, Repo, RetryPolicy
+from chronolog.app.handlers import AppContext
 from chronolog.app.pull_request import CheckResult, PullRequest, check_pull_request
+from chronolog.app.queue import Delivery
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull
@@ -646,3 +650,22 @@ async def test_an_invalid_config_writes_no_backlinks(
 
     assert await handle_push(github_app, push_payload(SHA["base"], SHA["one"])) == []
     assert writes(world) == []
+
+
+@pytest.mark.anyio
+async def test_a_backlink_github_failed_to_write_fails_the_delivery_and_its_redelivery_writes_it(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE))
+    world.fail("POST", r"/repos/sourcegraph/sourcegraph/issues/50000/comments", 502, times=10)
+    ctx = AppContext(github_app)
+    item = Delivery("d-push", "push", None, payload, NOW)
+
+    # Raising makes the worker forget the delivery id, so GitHub's redelivery is processed.
+    with pytest.raises(BacklinksFailed):
+        await on_push(ctx, item)
+    assert world.comments_on(*ISSUE) == []
+
+    world.failures.clear()
+    await on_push(ctx, item)
+    assert len(world.comments_on(*ISSUE)) == 1

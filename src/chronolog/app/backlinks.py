@@ -442,22 +442,45 @@ def pushes_default_branch(payload: Mapping[str, Any]) -> bool:
     return Push.from_payload(payload) is not None
 
 
+class BacklinksFailed(Exception):
+    """Some backlinks of a push were not written because GitHub failed (a 5xx, a rate
+    limit, no answer): the delivery counts as failed, so that its redelivery is processed."""
+
+
 async def on_push(ctx: AppContext, delivery: Delivery) -> None:
-    """The handler of `push` in the app's handler table."""
-    await handle_push(ctx.github, delivery.payload)
+    """The handler of `push` in the app's handler table.
+
+    Raises `BacklinksFailed` after every target was tried when GitHub failed on some: the
+    worker then forgets the delivery id, and a redelivery of the push writes them (a later
+    push only syncs the targets whose entries it changes).
+    """
+    failed: list[GitHubError] = []
+    await handle_push(ctx.github, delivery.payload, failed=failed)
+    if failed:
+        raise BacklinksFailed(
+            f"{len(failed)} backlink(s) of push {delivery.id} not written: {failed[0]}"
+        )
 
 
-async def handle_push(app: GitHubApp, payload: Mapping[str, Any]) -> list[Outcome]:
-    """The `push` webhook: update the backlinks of every log the push changed."""
+async def handle_push(
+    app: GitHubApp, payload: Mapping[str, Any], *, failed: list[GitHubError] | None = None
+) -> list[Outcome]:
+    """The `push` webhook: update the backlinks of every log the push changed (GitHub's
+    failures worth retrying are added to `failed`)."""
     push = Push.from_payload(payload)
     if push is None:
         return []
     async with app.installation(push.installation_id) as gh:
-        return await post_backlinks(app, gh, push)
+        return await post_backlinks(app, gh, push, failed=failed)
 
 
 async def post_backlinks(
-    app: GitHubApp, gh: Installation, push: Push, *, pacer: Pacer | None = None
+    app: GitHubApp,
+    gh: Installation,
+    push: Push,
+    *,
+    pacer: Pacer | None = None,
+    failed: list[GitHubError] | None = None,
 ) -> list[Outcome]:
     """Create, edit or delete the backlink comments a push to the default branch calls for.
 
@@ -492,7 +515,7 @@ async def post_backlinks(
             new = index_text(new_text, host, push.repo.full_name, scope)
             source = LogSource(host, push.repo.full_name, path, push.default_branch, head)
             for target in affected_targets(old, new):
-                outcome = await _sync_logged(source, target, new, targets, pacer, login)
+                outcome = await _sync_logged(source, target, new, targets, pacer, login, failed)
                 outcomes.append(outcome)
     return outcomes
 
@@ -504,6 +527,7 @@ async def _sync_logged(
     targets: Targets,
     pacer: Pacer,
     login: str | None,
+    failed: list[GitHubError] | None,
 ) -> Outcome:
     try:
         outcome = await sync_target(
@@ -512,6 +536,8 @@ async def _sync_logged(
     except GitHubError as error:
         outcome = Outcome(target, Status.FAILED, detail=str(error))
         log.warning("backlink from %s on %s failed: %s", source.path, target, error)
+        if failed is not None and error.is_server_side:
+            failed.append(error)
         return outcome
     log.info("backlink from %s:%s on %s", source.repo, source.path, outcome.describe())
     return outcome
