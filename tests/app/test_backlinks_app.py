@@ -669,3 +669,28 @@ async def test_a_backlink_github_failed_to_write_fails_the_delivery_and_its_rede
     world.failures.clear()
     await on_push(ctx, item)
     assert len(world.comments_on(*ISSUE)) == 1
+
+
+@pytest.mark.anyio
+async def test_a_pull_request_into_another_branch_promises_no_backlinks(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    entry = "## 2022-11-28\n\n@Codertocat fixed #7\n\n"
+    synchronize["pull_request"]["base"]["ref"] = "release-1.x"
+    base = reference_log()
+    add_log_pull(
+        fake,
+        synchronize,
+        base=base,
+        head=base.replace("## 2022-11-25\n", entry + "## 2022-11-25\n", 1),
+    )
+    fake.add_issue("Codertocat/Hello-World", 7)
+
+    _, result = await preview_of_check(github_app, synchronize)
+
+    assert "will be linked" not in result.output.summary
+    assert result.output.summary.endswith(
+        "### Backlinks\n\nBacklinks are written when entries reach the default branch "
+        "`master`; this pull request merges into `release-1.x`, so its merge links nothing yet.\n"
+    )
+    assert fake.calls("GET /repos/Codertocat/Hello-World/issues/7") == []

@@ -706,6 +706,15 @@ def preview_section(app: GitHubApp) -> SectionBuilder:
     async def build(gh: Installation, pr: PullRequest, found: LogsOfPull) -> str | None:
         if found.config_error is not None or not found.logs:
             return None
+        if pr.base_ref and pr.base_ref != pr.default_branch:
+            if not found.config.backlinks.enabled:
+                return None
+            # Merging into another branch writes no backlink: nothing "will be linked".
+            return (
+                "### Backlinks\n\nBacklinks are written when entries reach the default "
+                f"branch `{pr.default_branch}`; this pull request merges into "
+                f"`{pr.base_ref}`, so its merge links nothing yet."
+            )
         changed = [ChangedLog.from_checked(checked) for checked in found.logs]
         return await backlink_preview(
             app, gh, pr.repo, changed, found.config, web_url=pr.web_url or None

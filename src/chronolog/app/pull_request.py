@@ -59,6 +59,7 @@ class PullRequest:
     default_branch: str
     maintainer_can_modify: bool
     web_url: str = ""  # the base repository's html_url: references and links use its host
+    base_ref: str = ""  # the branch it merges into
 
     @classmethod
     def from_json(cls, pull: Mapping[str, Any]) -> PullRequest:
@@ -75,6 +76,7 @@ class PullRequest:
             default_branch=str(base_repo.get("default_branch") or pull["base"]["ref"]),
             maintainer_can_modify=bool(pull.get("maintainer_can_modify")),
             web_url=str(base_repo.get("html_url") or ""),
+            base_ref=str(pull["base"]["ref"]),
         )
 
     @property
