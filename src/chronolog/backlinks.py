@@ -300,7 +300,7 @@ class Status(StrEnum):
     TRANSFERRED = "not linked: it was transferred to another repository"
     NOT_CHECKED = "not checked yet (lookup limit reached); it will be tried on merge"
     DISABLED = "not linked: backlinks are disabled in .github/chronolog.yml"
-    FAILED = "not linked yet: GitHub failed; the next push or a backfill tries again"
+    FAILED = "not linked yet: GitHub failed; a redelivery of that push or a backfill tries again"
 
 
 @dataclass(frozen=True)
