@@ -184,3 +184,44 @@ def diff_from_texts(
         }
         found.append(Hunk(first + 1, last, frozenset(added_lines)))
     return FileDiff(path, previous_path, status, tuple(found), exact=False)
+
+
+def base_from_patch(head_text: str, patch: str) -> str | None:
+    """The base version of a file, from its head version and GitHub's `patch` of it.
+
+    None when the two do not fit together (a context or added line of the patch is not
+    the head's line at that place, or the patch is not made of hunks).
+    """
+    head = head_text.split("\n")
+    base: list[str] = []
+    cursor = 1  # the next head line to copy
+    lines = patch.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    index = 0
+    while index < len(lines):
+        header = _HUNK_HEADER.match(lines[index])
+        if header is None:
+            return None
+        start, count = int(header.group(1)), int(header.group(2) or 1)
+        first = start if count else start + 1  # a pure deletion names the line before it
+        if first < cursor:
+            return None
+        base.extend(head[cursor - 1 : first - 1])
+        cursor = first
+        index += 1
+        while index < len(lines) and not lines[index].startswith("@@"):
+            marker, text = lines[index][:1], lines[index][1:]
+            if marker in (" ", "", "+"):
+                if cursor > len(head) or head[cursor - 1] != text:
+                    return None
+                if marker != "+":
+                    base.append(text)
+                cursor += 1
+            elif marker == "-":
+                base.append(text)
+            elif marker != "\\":
+                return None
+            index += 1
+    base.extend(head[cursor - 1 :])
+    return "\n".join(base)

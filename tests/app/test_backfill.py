@@ -7,8 +7,8 @@ import io
 import pytest
 
 from chronolog.app.backfill import backfill, run_backfill
-from chronolog.app.backlinks import Pacer
 from chronolog.app.github import GitHubApp, Repo
+from chronolog.app.pacing import Pacer
 from chronolog.parse import parse_log
 from chronolog.references import find_references
 from tests.conftest import LOGS

@@ -8,26 +8,26 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from chronolog.app.backlink_preview import ChangedLog, backlink_preview, preview_section
 from chronolog.app.backlinks import (
     BacklinksFailed,
-    ChangedLog,
     Outcome,
-    Pacer,
     Push,
-    backlink_preview,
-    base_from_patch,
     handle_push,
     on_push,
     post_backlinks,
-    preview_section,
     pushes_default_branch,
 )
+from chronolog.app.check_run import CheckResult
 from chronolog.app.github import GitHubApp, Repo, RetryPolicy
 from chronolog.app.handlers import AppContext
-from chronolog.app.pull_request import CheckResult, PullRequest, check_pull_request
+from chronolog.app.pacing import Pacer
+from chronolog.app.pull_logs import PullRequest
+from chronolog.app.pull_request import check_pull_request
 from chronolog.app.queue import Delivery
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
+from chronolog.diff import base_from_patch
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, add_pull_from_payload, github_patch, load_webhook

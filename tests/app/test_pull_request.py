@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from chronolog.app.check_run import CheckResult
 from chronolog.app.github import GitHubApp
-from chronolog.app.pull_request import CheckResult, PullRequest, check_pull_request
+from chronolog.app.pull_logs import PullRequest
+from chronolog.app.pull_request import check_pull_request
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, add_pull_from_payload
 

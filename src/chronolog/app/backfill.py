@@ -19,17 +19,16 @@ from typing import TextIO
 
 from chronolog.app.backlinks import (
     Outcome,
-    Pacer,
     Targets,
     bot_login,
     index_text,
     is_log,
-    paced_call,
     read_config,
     read_text,
     sync_target,
 )
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, RetryPolicy
+from chronolog.app.pacing import Pacer, paced_call
 from chronolog.app.settings import SettingsError, load_settings
 from chronolog.backlinks import Action, EntryLink, LogSource, Status, backlink_scope
 from chronolog.config import ConfigError, RepoConfig

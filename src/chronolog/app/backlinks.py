@@ -1,10 +1,10 @@
-"""Backlinks, the part that talks to GitHub: the push handler, the preview and the pacing.
+"""Backlinks, the part that talks to GitHub: the push handler and the comments it syncs.
 
 On a push to the default branch that changes a log, the log is read before and after the
 push, and every issue or pull request whose comment would now say something different
 gets its comment created, edited or deleted (`chronolog.backlinks` decides what; this
-module fetches and writes). A pull request that changes a log gets a preview section in
-its check run saying what the merge will do.
+module fetches and writes). The preview a pull request's check run shows is in
+`chronolog.app.backlink_preview`; the pacing of the writes in `chronolog.app.pacing`.
 
 Each target is checked before anything is written: in scope, app installed on its
 repository (each target repository is written to with its own installation's token),
@@ -14,39 +14,30 @@ locked. Skipped targets are logged with the reason; nothing here fails a push.
 
 from __future__ import annotations
 
-import asyncio
-import bisect
 import logging
-import re
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from githubkit import Response
-from githubkit.exception import GitHubException, RateLimitExceeded
 
-from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, to_github_error
-from chronolog.app.pull_request import CheckedLog, LogsOfPull, PullRequest, SectionBuilder
+from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
+from chronolog.app.pacing import Pacer, paced_call
 from chronolog.app.queue import Delivery
 from chronolog.backlinks import (
     Action,
     BacklinkIndex,
-    EntryLink,
     ExistingComment,
     LogSource,
     PlannedComment,
-    PreviewItem,
     Scope,
     Status,
     affected_targets,
     backlink_index,
     backlink_scope,
     plan_comment,
-    render_preview,
 )
 from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from chronolog.detect import is_markdown_path, looks_like_log
@@ -59,87 +50,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ZERO_SHA = "0" * 40
-# The preview looks up at most this many targets (each costs a REST call or three).
-MAX_PREVIEW_LOOKUPS = 10
-# How often one request is retried after GitHub answered with a rate limit.
-RATE_LIMIT_ATTEMPTS = 5
 PER_PAGE = 100
 MAX_COMMENT_PAGES = 30
-
-
-# ---- pacing -----------------------------------------------------------------------------
-
-
-class Pacer:
-    """Keeps content-creating requests inside GitHub's secondary rate limits.
-
-    Writes are spaced evenly, at most `per_minute` in any minute and `per_hour` in any
-    hour (GitHub allows 80 and 500). After a rate-limit answer, `pause` holds every
-    request back for as long as GitHub asked. `clock` and `sleep` are injectable so tests
-    never wait.
-    """
-
-    def __init__(
-        self,
-        per_minute: int = 80,
-        per_hour: int = 500,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self._limits = ((per_minute, 60.0), (per_hour, 3600.0))
-        self._interval = 60.0 / per_minute
-        self._clock = clock
-        self._sleep = sleep
-        self._writes: deque[float] = deque()
-        self._not_before = float("-inf")
-        self.waited = 0.0  # seconds spent waiting, for the backfill's summary
-
-    async def wait(self, *, write: bool) -> None:
-        """Wait until the next request may go; a write also counts against the limits."""
-        now = self._clock()
-        ready = self._not_before
-        if write and self._writes:
-            ready = max(ready, self._writes[-1] + self._interval)
-            for limit, period in self._limits:
-                recent = [moment for moment in self._writes if moment > now - period]
-                if len(recent) >= limit:
-                    ready = max(ready, recent[-limit] + period)
-        if ready > now:
-            await self._sleep(ready - now)
-            self.waited += ready - now
-            now = self._clock()
-        if write:
-            self._writes.append(now)
-            while self._writes and self._writes[0] <= now - 3600.0:
-                self._writes.popleft()
-
-    def pause(self, seconds: float) -> None:
-        """Send nothing for `seconds` from now (GitHub's `Retry-After`)."""
-        self._not_before = max(self._not_before, self._clock() + seconds)
-
-
-async def paced_call(
-    call: Callable[[], Awaitable[Response[Any, Any]]], pacer: Pacer, *, write: bool = False
-) -> Any:
-    """One REST call, paced, retried after rate limits; returns GitHub's JSON (or None)."""
-    for attempt in range(RATE_LIMIT_ATTEMPTS):
-        await pacer.wait(write=write)
-        try:
-            response = await call()
-        except RateLimitExceeded as exc:
-            wait = max(exc.retry_after.total_seconds(), 1.0)
-        except GitHubException as exc:
-            error = to_github_error(exc)
-            if error.status != 403 or "secondary rate limit" not in error.message.lower():
-                raise error from None
-            # No Retry-After: GitHub asks for at least a minute, then exponential back-off.
-            wait = 60.0 * 2**attempt
-        else:
-            return response.json() if response.content else None
-        log.warning("GitHub rate limit; waiting %.0f s before retrying", wait)
-        pacer.pause(wait)
-    raise GitHubError(429, "GitHub kept answering with a rate limit; run again later")
 
 
 # ---- targets ----------------------------------------------------------------------------
@@ -618,194 +530,3 @@ def index_text(text: str | None, host: str, repo: str, scope: Scope | None) -> B
         return {}
     parsed = parse_log(text)
     return backlink_index(parsed, find_references(parsed, host=host, repo=repo), scope)
-
-
-# ---- the pull request preview ------------------------------------------------------------
-
-# `@@ -a,b +c,d @@`: where a hunk starts on the new side and how many lines it has there.
-_HUNK_HEADER = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-
-
-@dataclass(frozen=True)
-class ChangedLog:
-    """One log a pull request changes, as its check read it: the preview reads nothing.
-
-    `base_text` is the base version (None for a new file). When it is not known
-    (`base_known` False), the entries with a line in `changed_lines` (the lines the pull
-    request added) are the ones whose backlinks the merge would rewrite.
-    """
-
-    path: str
-    head_text: str
-    base_text: str | None = None
-    base_known: bool = True
-    changed_lines: frozenset[int] = frozenset()
-
-    @classmethod
-    def from_checked(cls, checked: CheckedLog) -> ChangedLog:
-        """The log as the check left it; the base is rebuilt from GitHub's patch when the
-        check did not need to read it."""
-        if checked.base_text is not None or checked.diff.status == "added":
-            return cls(checked.path, checked.text, checked.base_text)
-        if checked.patch is not None and checked.diff.exact:
-            base = base_from_patch(checked.text, checked.patch)
-            if base is not None:
-                return cls(checked.path, checked.text, base)
-        return cls(checked.path, checked.text, None, False, checked.changed_lines)
-
-
-def base_from_patch(head_text: str, patch: str) -> str | None:
-    """The base version of a file, from its head version and GitHub's `patch` of it.
-
-    None when the two do not fit together (a context or added line of the patch is not
-    the head's line at that place, or the patch is not made of hunks).
-    """
-    head = head_text.split("\n")
-    base: list[str] = []
-    cursor = 1  # the next head line to copy
-    lines = patch.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    index = 0
-    while index < len(lines):
-        header = _HUNK_HEADER.match(lines[index])
-        if header is None:
-            return None
-        start, count = int(header.group(1)), int(header.group(2) or 1)
-        first = start if count else start + 1  # a pure deletion names the line before it
-        if first < cursor:
-            return None
-        base.extend(head[cursor - 1 : first - 1])
-        cursor = first
-        index += 1
-        while index < len(lines) and not lines[index].startswith("@@"):
-            marker, text = lines[index][:1], lines[index][1:]
-            if marker in (" ", "", "+"):
-                if cursor > len(head) or head[cursor - 1] != text:
-                    return None
-                if marker != "+":
-                    base.append(text)
-                cursor += 1
-            elif marker == "-":
-                base.append(text)
-            elif marker != "\\":
-                return None
-            index += 1
-    base.extend(head[cursor - 1 :])
-    return "\n".join(base)
-
-
-def preview_section(app: GitHubApp) -> SectionBuilder:
-    """The check run's backlink preview, as a section builder for `check_pull_request`.
-
-    It reuses what the check read (the logs at the head, and at the base when the check
-    read them) and takes the web host from the pull request: a preview of entries that
-    reference nothing new costs no REST call.
-    """
-
-    async def build(gh: Installation, pr: PullRequest, found: LogsOfPull) -> str | None:
-        if found.config_error is not None or not found.logs:
-            return None
-        if pr.base_ref and pr.base_ref != pr.default_branch:
-            if not found.config.backlinks.enabled:
-                return None
-            # Merging into another branch writes no backlink: nothing "will be linked".
-            return (
-                "### Backlinks\n\nBacklinks are written when entries reach the default "
-                f"branch `{pr.default_branch}`; this pull request merges into "
-                f"`{pr.base_ref}`, so its merge links nothing yet."
-            )
-        changed = [ChangedLog.from_checked(checked) for checked in found.logs]
-        return await backlink_preview(
-            app, gh, pr.repo, changed, found.config, web_url=pr.web_url or None
-        )
-
-    return build
-
-
-async def backlink_preview(
-    app: GitHubApp,
-    gh: Installation,
-    repo: Repo,
-    changed_logs: Iterable[ChangedLog],
-    config: RepoConfig,
-    *,
-    web_url: str | None = None,
-    pacer: Pacer | None = None,
-) -> str | None:
-    """The check-run section "On merge, chronolog will link back from: ..." or None.
-
-    Each target whose comment the merge would change is listed with what will happen; at
-    most `MAX_PREVIEW_LOOKUPS` targets are looked up (the rest say "not checked yet").
-    `web_url` is the repository's web address (`GET /repos/{o}/{r}` when not given).
-    """
-    if not config.backlinks.enabled:
-        return None
-    pacer = pacer or Pacer()
-    scope = backlink_scope(repo.full_name, config.backlinks.owners, config.backlinks.repos)
-    sections: list[str] = []
-    async with AsyncExitStack() as stack:
-        known: dict[str, tuple[int, Installation]] = {}
-        if gh.installation_id is not None:
-            known[repo.full_name] = (gh.installation_id, gh)
-        repositories: dict[str, dict[str, Any]] = {}
-        if web_url is not None:
-            # A pull request's own repository is not archived: an archived one takes no
-            # pushes. Its issues are still looked up one by one.
-            repositories[repo.full_name] = {"html_url": web_url, "archived": False}
-        targets = Targets(app, scope, stack, pacer, known, repositories)
-        if web_url is None:
-            repository = await targets.repository(gh, repo)
-            web_url = str((repository or {}).get("html_url") or "https://github.com")
-        host = web_host(web_url)
-        looked_up = 0
-        for changed in changed_logs:
-            new = index_text(changed.head_text, host, repo.full_name, None)
-            if changed.base_known:
-                old = index_text(changed.base_text, host, repo.full_name, None)
-            else:
-                old = _without_entries_at(new, changed.changed_lines)
-            items: list[PreviewItem] = []
-            for target in affected_targets(old, new):
-                if target not in scope:
-                    if target in new:
-                        items.append(PreviewItem(target, Status.OUT_OF_SCOPE))
-                    continue
-                if target not in new:
-                    items.append(PreviewItem(target, Status.UNLINK))
-                    continue
-                if looked_up >= MAX_PREVIEW_LOOKUPS:
-                    items.append(PreviewItem(target, Status.NOT_CHECKED))
-                    continue
-                looked_up += 1
-                try:
-                    access = await targets.access(target)
-                    status = access.status
-                except GitHubError as error:
-                    log.warning("preview lookup of %s failed: %s", target, error)
-                    status = Status.NOT_CHECKED
-                items.append(PreviewItem(_with_kind(target, new), status))
-            section = render_preview(host, changed.path, items, scope)
-            if section:
-                sections.append(section)
-    return "\n\n".join(sections) or None
-
-
-def _without_entries_at(index: BacklinkIndex, lines: frozenset[int]) -> BacklinkIndex:
-    """`index` without the entries that have one of `lines`: what the base said, as far as
-    the diff can tell without reading it."""
-    ordered = sorted(lines)
-
-    def touched(link: EntryLink) -> bool:
-        first = bisect.bisect_left(ordered, link.start_line)
-        return first < len(ordered) and ordered[first] <= link.end_line
-
-    return {
-        target: tuple(link for link in links if not touched(link))
-        for target, links in index.items()
-    }
-
-
-def _with_kind(target: Reference, index: BacklinkIndex) -> Reference:
-    """The target as the index has it (the index's key keeps the URL's kind)."""
-    return next((key for key in index if key == target), target)

@@ -18,14 +18,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.app.check_run import with_note
 from chronolog.app.config_cache import ConfigCache
 from chronolog.app.github import GitHubError, Installation, Repo
-from chronolog.app.pull_request import (
-    PullRequest,
-    find_logs,
-    read_config,
-    with_note,
-)
+from chronolog.app.pull_logs import PullRequest, find_logs, read_config
 from chronolog.check import MAX_FIX_PASSES, check_log
 from chronolog.config import RepoConfig
 from chronolog.fixes import apply_fix_pass, fixes_to_apply

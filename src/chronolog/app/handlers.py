@@ -18,16 +18,12 @@ from typing import Any
 
 from chronolog.app.backlinks import on_push as update_backlinks
 from chronolog.app.backlinks import pushes_default_branch
+from chronolog.app.check_run import CheckResult, with_note
 from chronolog.app.config_cache import ConfigCache
 from chronolog.app.fix_action import apply_fixes
 from chronolog.app.github import GitHubApp, Installation, Repo
-from chronolog.app.pull_request import (
-    CheckResult,
-    PullRequest,
-    SectionBuilder,
-    check_pull_request,
-    with_note,
-)
+from chronolog.app.pull_logs import PullRequest
+from chronolog.app.pull_request import SectionBuilder, check_pull_request
 from chronolog.app.queue import Delivery
 from chronolog.report import APPLY_FIXES_ACTION
 

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chronolog import __version__
-from chronolog.app.backlinks import preview_section
+from chronolog.app.backlink_preview import preview_section
 from chronolog.app.github import GitHubApp, GitHubError, RetryPolicy
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
 from chronolog.app.handlers import Route as HandlerRoute
