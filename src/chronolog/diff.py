@@ -80,6 +80,42 @@ class FileDiff:
         return None
 
 
+@dataclass(frozen=True)
+class _RawHunk:
+    start: int  # the new-side line the header names
+    count: int  # the new-side lines it announces
+    first_index: int  # 0-based index in the patch of its first body line
+    body: list[str]
+
+
+def _raw_hunks(patch: str) -> list[_RawHunk]:
+    """The hunks of a patch with their header numbers and body lines, unchecked.
+
+    Raises `PatchError` for text that is not under a hunk header.
+    """
+    # Split on "\n" only: a "\r" or form feed inside a line is part of that line.
+    lines = patch.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    hunks: list[_RawHunk] = []
+    for index, line in enumerate(lines):
+        if line.startswith("@@"):
+            header = _HUNK_HEADER.match(line)
+            if header is not None:
+                count = 1 if header.group(2) is None else int(header.group(2))
+                hunks.append(_RawHunk(int(header.group(1)), count, index + 1, []))
+                continue
+        if not hunks:
+            raise PatchError(f"line {index + 1} of the patch is not a hunk header: {line!r}")
+        hunks[-1].body.append(line)
+    return hunks
+
+
+def _first_line(hunk: _RawHunk) -> int:
+    """The hunk's first new-side line: a pure deletion (`+c,0`) names the line before it."""
+    return hunk.start if hunk.count else hunk.start + 1
+
+
 def parse_patch(patch: str) -> tuple[Hunk, ...]:
     """The hunks of a unified-diff `patch` as GitHub sends it.
 
@@ -87,39 +123,26 @@ def parse_patch(patch: str) -> tuple[Hunk, ...]:
     before the first hunk header or a hunk whose line counts do not add up.
     """
     hunks: list[Hunk] = []
-    # Split on "\n" only: a "\r" or form feed inside a line is part of that line.
-    lines = patch.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    index = 0
-    while index < len(lines):
-        header = _HUNK_HEADER.match(lines[index])
-        if header is None:
-            raise PatchError(
-                f"line {index + 1} of the patch is not a hunk header: {lines[index]!r}"
-            )
-        start = int(header.group(1))
-        count = 1 if header.group(2) is None else int(header.group(2))
-        index += 1
-        line = start
+    for raw in _raw_hunks(patch):
+        line = raw.start
         added: set[int] = set()
-        while index < len(lines) and not lines[index].startswith("@@"):
-            marker = lines[index][:1]
+        for offset, text in enumerate(raw.body):
+            marker = text[:1]
             if marker == "+":
                 added.add(line)
                 line += 1
             elif marker in (" ", ""):  # some tools strip the space of an empty context line
                 line += 1
             elif marker not in ("-", "\\"):
-                raise PatchError(f"line {index + 1} of the patch is not a diff line")
-            index += 1
-        if line - start != count:
+                number = raw.first_index + offset + 1
+                raise PatchError(f"line {number} of the patch is not a diff line")
+        if line - raw.start != raw.count:
             raise PatchError(
-                f"hunk at new line {start} announces {count} lines but has {line - start}"
+                f"hunk at new line {raw.start} announces {raw.count} lines "
+                f"but has {line - raw.start}"
             )
-        # A pure deletion is announced as `+c,0` with c the line *before* the gap.
-        first = start if count else start + 1
-        hunks.append(Hunk(new_start=first, new_end=first + count - 1, added=frozenset(added)))
+        first = _first_line(raw)
+        hunks.append(Hunk(new_start=first, new_end=first + raw.count - 1, added=frozenset(added)))
     return tuple(hunks)
 
 
@@ -195,23 +218,18 @@ def base_from_patch(head_text: str, patch: str) -> str | None:
     head = head_text.split("\n")
     base: list[str] = []
     cursor = 1  # the next head line to copy
-    lines = patch.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    index = 0
-    while index < len(lines):
-        header = _HUNK_HEADER.match(lines[index])
-        if header is None:
-            return None
-        start, count = int(header.group(1)), int(header.group(2) or 1)
-        first = start if count else start + 1  # a pure deletion names the line before it
+    try:
+        hunks = _raw_hunks(patch)
+    except PatchError:
+        return None
+    for raw in hunks:
+        first = _first_line(raw)
         if first < cursor:
             return None
         base.extend(head[cursor - 1 : first - 1])
         cursor = first
-        index += 1
-        while index < len(lines) and not lines[index].startswith("@@"):
-            marker, text = lines[index][:1], lines[index][1:]
+        for line in raw.body:
+            marker, text = line[:1], line[1:]
             if marker in (" ", "", "+"):
                 if cursor > len(head) or head[cursor - 1] != text:
                     return None
@@ -222,6 +240,5 @@ def base_from_patch(head_text: str, patch: str) -> str | None:
                 base.append(text)
             elif marker != "\\":
                 return None
-            index += 1
     base.extend(head[cursor - 1 :])
     return "\n".join(base)
