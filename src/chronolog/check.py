@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from chronolog.fixes import apply_fix_pass, fixes_to_apply
+from chronolog.fixes import apply_fix_pass, changed_after_fixes, fixes_to_apply
 from chronolog.model import Finding, Log, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context, Rule
@@ -53,11 +53,15 @@ def check_log(
 
 @dataclass(frozen=True)
 class FixResult:
-    """The fixed text, how many fixes went in, and the findings left in the fixed text."""
+    """The fixed text, the fixes that went in and the findings left in the fixed text."""
 
     text: str
-    fixed: int
+    applied: tuple[tuple[str, str], ...]  # (rule, fix title) of each fix, in order
     remaining: tuple[Finding, ...]
+
+    @property
+    def fixed(self) -> int:
+        return len(self.applied)
 
 
 def fix_text(
@@ -72,16 +76,22 @@ def fix_text(
 
     Fixes that clash with another in one pass wait for the next; the loop stops after
     `MAX_FIX_PASSES` so two fixes that undo each other cannot spin forever.
+    `context.changed_lines` follows the text through the passes, so that a later pass
+    still knows which entries belong to the change under review.
     """
-    fixed = 0
+    applied: list[tuple[str, str]] = []
     log = parse_log(text)
     findings = check_log(log, context, rules, severities)
     for _ in range(MAX_FIX_PASSES):
+        rule_of = {f.fix: f.rule for f in findings if f.fix is not None}
         result = apply_fix_pass(log, fixes_to_apply(findings, unsafe=unsafe))
         if not result.applied:
             break
-        fixed += len(result.applied)
+        applied.extend((rule_of[fix], fix.title) for fix in result.applied)
         text = result.text
+        if context.changed_lines is not None:
+            changed = changed_after_fixes(context.changed_lines, result.applied)
+            context = dataclasses.replace(context, changed_lines=changed)
         log = parse_log(text)
         findings = check_log(log, context, rules, severities)
-    return FixResult(text=text, fixed=fixed, remaining=tuple(findings))
+    return FixResult(text=text, applied=tuple(applied), remaining=tuple(findings))

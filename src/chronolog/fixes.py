@@ -105,3 +105,35 @@ def apply_fix_pass(log: Log, fixes: Iterable[Fix]) -> FixPass:
         return FixPass(log.render(), ())
     lines = apply_edits(log.lines, [edit for fix in accepted for edit in fix.edits])
     return FixPass(log.render(lines), tuple(accepted))
+
+
+def changed_after_fixes(changed: frozenset[int], fixes: Sequence[Fix]) -> frozenset[int]:
+    """The changed lines renumbered for the text after `fixes` (one pass) went in.
+
+    Untouched lines keep their mark. The lines a fix writes are changed when a line it
+    replaces or removes was (so an entry the pull request added stays its own when a fix
+    moves it), or, for a fix that only inserts, when a line next to the insertion was.
+    """
+    written: list[tuple[Edit, bool]] = []
+    for fix in fixes:
+        carried = any(line in changed for line in _lines_touched(fix))
+        written.extend((edit, carried) for edit in fix.edits)
+    result: set[int] = set()
+    old = new = 1  # the next line of the old text, and its number in the new one
+    for edit, carried in sorted(written, key=lambda item: (item[0].start_line, item[0].end_line)):
+        result.update(line - old + new for line in changed if old <= line < edit.start_line)
+        new += max(0, edit.start_line - old)
+        if carried:
+            result.update(range(new, new + len(edit.content)))
+        new += len(edit.content)
+        old = max(old, edit.end_line + 1, edit.start_line)
+    result.update(line - old + new for line in changed if line >= old)
+    return frozenset(result)
+
+
+def _lines_touched(fix: Fix) -> set[int]:
+    """The lines a fix replaces or removes; for a fix that only inserts, the lines around."""
+    replaced = {line for edit in fix.edits for line in range(edit.start_line, edit.end_line + 1)}
+    if replaced:
+        return replaced
+    return {line for edit in fix.edits for line in (edit.start_line - 1, edit.start_line)}

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from chronolog.app.fix_action import changed_after_fixes
 from chronolog.app.github import GitHubApp
 from chronolog.app.handlers import AppContext, dispatch
 from chronolog.app.queue import Delivery
 from chronolog.app.server import app_context
 from chronolog.check import fix_text
+from chronolog.fixes import changed_after_fixes
 from chronolog.model import Edit, Fix
 from chronolog.rule import Context, latest_current_date
 from tests.app.conftest import LOG_PATH, NOW, log_texts

@@ -14,7 +14,7 @@ import base64
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,77 +22,10 @@ from chronolog.app.check_run import with_note
 from chronolog.app.config_cache import ConfigCache
 from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.app.pull_logs import PullRequest, find_logs, read_config
-from chronolog.check import MAX_FIX_PASSES, check_log
-from chronolog.config import RepoConfig
-from chronolog.fixes import apply_fix_pass, fixes_to_apply
-from chronolog.model import Edit, Fix
-from chronolog.parse import parse_log
+from chronolog.check import fix_text
 from chronolog.rule import Context, latest_current_date
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AppliedFixes:
-    """The fixed text and, in order, the (rule, fix title) of every fix that went in."""
-
-    text: str
-    applied: tuple[tuple[str, str], ...]
-
-
-def fix_with_titles(text: str, context: Context, config: RepoConfig) -> AppliedFixes:
-    """`chronolog.check.fix_text` (safe fixes only), also saying which fixes went in.
-
-    `context.changed_lines` (the lines the pull request added) follows the text through
-    the passes, so that a later pass still knows which entries are the pull request's.
-    """
-    applied: list[tuple[str, str]] = []
-    rules, severities = config.rules(), config.severities
-    for _ in range(MAX_FIX_PASSES):
-        log_ = parse_log(text)
-        findings = check_log(log_, context, rules, severities)
-        rule_of: dict[Fix, str] = {f.fix: f.rule for f in findings if f.fix is not None}
-        result = apply_fix_pass(log_, fixes_to_apply(findings))
-        if not result.applied:
-            break
-        applied.extend((rule_of[fix], fix.title) for fix in result.applied)
-        text = result.text
-        if context.changed_lines is not None:
-            changed = changed_after_fixes(context.changed_lines, result.applied)
-            context = dataclasses.replace(context, changed_lines=changed)
-    return AppliedFixes(text, tuple(applied))
-
-
-def changed_after_fixes(changed: frozenset[int], fixes: Sequence[Fix]) -> frozenset[int]:
-    """The changed lines renumbered for the text after `fixes` (one pass) went in.
-
-    Untouched lines keep their mark. The lines a fix writes are changed when a line it
-    replaces or removes was (so an entry the pull request added stays its own when a fix
-    moves it), or, for a fix that only inserts, when a line next to the insertion was.
-    """
-    written: list[tuple[Edit, bool]] = []
-    for fix in fixes:
-        carried = any(line in changed for line in _lines_touched(fix))
-        written.extend((edit, carried) for edit in fix.edits)
-    result: set[int] = set()
-    old = new = 1  # the next line of the old text, and its number in the new one
-    for edit, carried in sorted(written, key=lambda item: (item[0].start_line, item[0].end_line)):
-        result.update(line - old + new for line in changed if old <= line < edit.start_line)
-        new += max(0, edit.start_line - old)
-        if carried:
-            result.update(range(new, new + len(edit.content)))
-        new += len(edit.content)
-        old = max(old, edit.end_line + 1, edit.start_line)
-    result.update(line - old + new for line in changed if line >= old)
-    return frozenset(result)
-
-
-def _lines_touched(fix: Fix) -> set[int]:
-    """The lines a fix replaces or removes; for a fix that only inserts, the lines around."""
-    replaced = {line for edit in fix.edits for line in range(edit.start_line, edit.end_line + 1)}
-    if replaced:
-        return replaced
-    return {line for edit in fix.edits for line in (edit.start_line - 1, edit.start_line)}
 
 
 def commit_message(path: str, applied: tuple[tuple[str, str], ...]) -> str:
@@ -149,7 +82,7 @@ async def apply_fixes(
     for checked in logs:
         # Only the pull request's own lines: its author is credited on its entries only.
         in_review = dataclasses.replace(context, changed_lines=checked.changed_lines)
-        fixed = fix_with_titles(checked.text, in_review, config)
+        fixed = fix_text(checked.text, in_review, config.rules(), severities=config.severities)
         if not fixed.applied:
             continue
         current = await gh.get_file(pr.repo, checked.path, sha)
