@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from chronolog.model import Log
 from chronolog.parse import parse_log
 
 MIN_HEADINGS = 2
@@ -56,17 +57,21 @@ def is_release_notes_name(path: str) -> bool:
     return PurePosixPath(path).stem.lower() in RELEASE_NOTE_NAMES
 
 
-def looks_like_log(text: str, *, path: str | None = None) -> bool:
-    """True when the text has >= 2 top-level H2 headings and >= 2/3 of them start with a date.
+def dated_headings(log: Log) -> tuple[int, int]:
+    """How many top-level H2 headings start with a date, and how many there are."""
+    headings = [h.text for h in log.headings if h.level == 2 and not h.nested]
+    return sum(1 for heading in headings if starts_with_date(heading)), len(headings)
 
-    A keep-a-changelog heading (`## [1.2.0] - 2024-01-02`) starts with a version, not a
-    date. With `path`, release notes by name (`CHANGELOG.md`, ...) are never logs.
+
+def looks_like_log(text: str | Log, *, path: str | None = None) -> bool:
+    """True when the log has >= 2 top-level H2 headings and >= 2/3 of them start with a date.
+
+    `text` may be parsed already. A keep-a-changelog heading (`## [1.2.0] - 2024-01-02`)
+    starts with a version, not a date. With `path`, release notes by name
+    (`CHANGELOG.md`, ...) are never logs.
     """
     if path is not None and is_release_notes_name(path):
         return False
-    headings = [h.text for h in parse_log(text).headings if h.level == 2 and not h.nested]
-    if len(headings) < MIN_HEADINGS:
-        return False
-    dated = sum(1 for heading in headings if starts_with_date(heading))
+    dated, total = dated_headings(parse_log(text) if isinstance(text, str) else text)
     # Integers, so that exactly two thirds counts: dated / total >= 2 / 3.
-    return 3 * dated >= 2 * len(headings)
+    return total >= MIN_HEADINGS and 3 * dated >= 2 * total

@@ -17,7 +17,7 @@ from chronolog.app.config_cache import ConfigCache, ConfigRead
 from chronolog.app.github import Installation, Repo
 from chronolog.check import check_log
 from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
-from chronolog.detect import MIN_HEADINGS, is_release_notes_name, looks_like_log, starts_with_date
+from chronolog.detect import MIN_HEADINGS, dated_headings, is_release_notes_name, looks_like_log
 from chronolog.diff import FileDiff, PatchError, file_diff, parse_patch
 from chronolog.model import Log
 from chronolog.parse import LogDecodeError, decode_log, parse_log
@@ -168,7 +168,8 @@ async def find_logs(
 
         base_text: str | None = None
         patch = _readable_patch(entry.get("patch"))
-        is_log = configured or looks_like_log(text, path=path)
+        parsed = parse_log(text)
+        is_log = configured or looks_like_log(parsed, path=path)
         # Without `logs:`, a file is a log when its base *or* head looks like one. The
         # base is read only when it may decide that: the patch removed headings, or the
         # head has dated headings yet too few to count (undated ones were added), so that
@@ -177,7 +178,7 @@ async def find_logs(
             patch is None
             or (
                 configured is None
-                and (_removed_headings(patch) or (not is_log and _has_dated_headings(text, path)))
+                and (_removed_headings(patch) or (not is_log and _has_dated_headings(parsed, path)))
             )
         )
         if needs_base:
@@ -186,7 +187,6 @@ async def find_logs(
             continue
 
         diff = file_diff(entry, base_text=base_text, head_text=text)
-        parsed = parse_log(text)
         changed = added_lines(diff, len(parsed.lines))
         in_review = dataclasses.replace(context, changed_lines=changed)
         findings = check_log(parsed, in_review, config.rules(), config.severities)
@@ -240,13 +240,10 @@ def _removed_headings(patch: str) -> bool:
     return _REMOVED_HEADING.search(patch) is not None
 
 
-def _has_dated_headings(text: str, path: str) -> bool:
-    """Whether the text has at least as many dated H2 headings as a log needs (it may
+def _has_dated_headings(log: Log, path: str) -> bool:
+    """Whether the log has at least as many dated H2 headings as a log needs (it may
     still have too many undated ones to look like a log)."""
-    if is_release_notes_name(path):
-        return False
-    headings = [h for h in parse_log(text).headings if h.level == 2 and not h.nested]
-    return sum(1 for h in headings if starts_with_date(h.text)) >= MIN_HEADINGS
+    return not is_release_notes_name(path) and dated_headings(log)[0] >= MIN_HEADINGS
 
 
 async def _read_base(gh: Installation, pr: PullRequest, path: str) -> str | None:
