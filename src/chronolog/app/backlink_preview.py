@@ -29,6 +29,7 @@ from chronolog.backlinks import (
 )
 from chronolog.config import RepoConfig
 from chronolog.diff import base_from_patch
+from chronolog.model import Log
 from chronolog.references import Reference, web_host
 
 log = logging.getLogger(__name__)
@@ -51,18 +52,21 @@ class ChangedLog:
     base_text: str | None = None
     base_known: bool = True
     changed_lines: frozenset[int] = frozenset()
+    head_log: Log | None = None  # `head_text` parsed, when the check parsed it already
 
     @classmethod
     def from_checked(cls, checked: CheckedLog) -> ChangedLog:
         """The log as the check left it; the base is rebuilt from GitHub's patch when the
         check did not need to read it."""
         if checked.base_text is not None or checked.diff.status == "added":
-            return cls(checked.path, checked.text, checked.base_text)
+            return cls(checked.path, checked.text, checked.base_text, head_log=checked.log)
         if checked.patch is not None and checked.diff.exact:
             base = base_from_patch(checked.text, checked.patch)
             if base is not None:
-                return cls(checked.path, checked.text, base)
-        return cls(checked.path, checked.text, None, False, checked.changed_lines)
+                return cls(checked.path, checked.text, base, head_log=checked.log)
+        return cls(
+            checked.path, checked.text, None, False, checked.changed_lines, head_log=checked.log
+        )
 
 
 def preview_section(app: GitHubApp) -> SectionBuilder:
@@ -130,7 +134,7 @@ async def backlink_preview(
         host = web_host(web_url)
         looked_up = 0
         for changed in changed_logs:
-            new = index_text(changed.head_text, host, repo.full_name, None)
+            new = index_text(changed.head_log or changed.head_text, host, repo.full_name, None)
             if changed.base_known:
                 old = index_text(changed.base_text, host, repo.full_name, None)
             else:

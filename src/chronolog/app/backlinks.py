@@ -41,6 +41,7 @@ from chronolog.backlinks import (
 )
 from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config
 from chronolog.detect import is_markdown_path, looks_like_log
+from chronolog.model import Log
 from chronolog.parse import LogDecodeError, decode_log, parse_log
 from chronolog.references import Reference, find_references, web_host
 
@@ -524,9 +525,9 @@ def is_log(config: RepoConfig, path: str, *texts: str | None) -> bool:
     )
 
 
-def index_text(text: str | None, host: str, repo: str, scope: Scope | None) -> BacklinkIndex:
-    """The backlink index of a log's text (empty for no text)."""
+def index_text(text: str | Log | None, host: str, repo: str, scope: Scope | None) -> BacklinkIndex:
+    """The backlink index of a log, as text or parsed already (empty for no text)."""
     if text is None:
         return {}
-    parsed = parse_log(text)
+    parsed = parse_log(text) if isinstance(text, str) else text
     return backlink_index(parsed, find_references(parsed, host=host, repo=repo), scope)
