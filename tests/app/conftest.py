@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import respx
+import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from chronolog.app.github import GitHubApp, RetryPolicy
+from chronolog.app.store import database_url as database_url_for
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, FakePull, add_pull_from_payload, load_webhook
 
@@ -88,3 +94,39 @@ def add_log_pull(
 @pytest.fixture
 def synchronize() -> dict[str, Any]:
     return load_webhook("pull_request.synchronize")
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty store: a SQLite file, or a PostgreSQL database created for this test
+    on the server `CHRONOLOG_TEST_DATABASE_URL` names (skipped when it is unset)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'chronolog.sqlite3'}"
+        return
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def temporary_postgres_database() -> Iterator[str]:
+    """A PostgreSQL database made for one test and dropped after it."""
+    server = os.environ.get("CHRONOLOG_TEST_DATABASE_URL")
+    if not server:
+        pytest.skip("CHRONOLOG_TEST_DATABASE_URL is not set")
+    name = f"chronolog_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_url_for(server, Path(".")), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            sa.make_url(database_url_for(server, Path(".")))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -19,12 +19,12 @@ from chronolog.app.backlinks import (
     pushes_default_branch,
 )
 from chronolog.app.check_run import CheckResult
+from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp, Repo, RetryPolicy
 from chronolog.app.handlers import AppContext
 from chronolog.app.pacing import Pacer
 from chronolog.app.pull_logs import PullRequest
 from chronolog.app.pull_request import check_pull_request
-from chronolog.app.queue import Delivery
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
 from chronolog.diff import base_from_patch

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
+from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
-from chronolog.app.queue import Delivery
 from chronolog.app.server import app_context
 from tests.app.conftest import LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, event_name, load_webhook
@@ -335,17 +334,3 @@ async def test_a_rerequest_for_a_fork_pull_request_finds_it_among_the_open_pulls
     assert fake.calls("GET /repos/github/hello-world/pulls")
     [run] = fake.runs_for("github/hello-world")
     assert (run["head_sha"], run["conclusion"]) == (head_sha, "failure")
-
-
-@pytest.mark.anyio
-async def test_two_deliveries_for_one_pull_request_at_once_post_each_suggestion_once(
-    fake: FakeGitHub, github_app: GitHubApp
-) -> None:
-    ctx = AppContext(github_app, clock=lambda: NOW)
-    item = delivery("pull_request.opened")
-    add_log_pull(fake, item.payload)
-    again = Delivery("d-2", item.event, item.action, item.payload, NOW)
-
-    await asyncio.gather(dispatch(ctx, item), dispatch(ctx, again))
-
-    assert len(fake.reviews) == len(fake.review_comments) == 1

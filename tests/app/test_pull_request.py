@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from chronolog.app.check_run import CheckResult
-from chronolog.app.github import GitHubApp
+from chronolog.app.github import GitHubApp, GitHubError
 from chronolog.app.pull_logs import PullRequest
 from chronolog.app.pull_request import check_pull_request
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
@@ -342,32 +342,17 @@ async def test_a_server_error_is_retried(
 
 
 @pytest.mark.anyio
-async def test_a_lasting_server_error_ends_in_a_neutral_run_that_says_to_rerun(
+async def test_a_lasting_server_error_is_raised_for_the_engine_to_retry_and_posts_nothing(
     fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
 ) -> None:
     add_log_pull(fake, synchronize)
     fake.fail("GET", f"{REPO}/pulls/2/files", 503, times=10)
 
-    await run_check(github_app, synchronize)
+    with pytest.raises(GitHubError, match="503: Service Unavailable"):
+        await run_check(github_app, synchronize)
 
     assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 4  # the first try and 3 retries
-    run = only(fake, f"POST {REPO}/check-runs")
-    assert run == {
-        "name": "chronolog",
-        "head_sha": HEAD_SHA,
-        "status": "completed",
-        "conclusion": "neutral",
-        "output": {
-            "title": "Not checked: GitHub's API failed",
-            "summary": (
-                "**GitHub's API failed while chronolog was reading this pull request**, so the "
-                "logs in this pull request were not checked.\n\n"
-                "GitHub answered: 503: Service Unavailable.\n\n"
-                "This is not a problem in your log. Use **Re-run** on this check to try again; "
-                "the check is neutral meanwhile so that it does not block the pull request."
-            ),
-        },
-    }
+    assert fake.calls(f"POST {REPO}/check-runs") == []
 
 
 @pytest.mark.anyio
@@ -390,7 +375,7 @@ async def test_a_rate_limit_is_waited_out_when_retry_after_is_short(
 
 
 @pytest.mark.anyio
-async def test_a_long_rate_limit_is_not_waited_for(
+async def test_a_long_rate_limit_is_not_waited_for_but_handed_to_the_engine(
     fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
 ) -> None:
     add_log_pull(fake, synchronize)
@@ -402,12 +387,11 @@ async def test_a_long_rate_limit_is_not_waited_for(
         headers={"retry-after": "3600"},
     )
 
-    await run_check(github_app, synchronize)
+    with pytest.raises(GitHubError, match="429: You have exceeded a secondary rate limit."):
+        await run_check(github_app, synchronize)
 
     assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 1
-    run = only(fake, f"POST {REPO}/check-runs")
-    assert run["conclusion"] == "neutral"
-    assert "429: You have exceeded a secondary rate limit." in run["output"]["summary"]
+    assert fake.calls(f"POST {REPO}/check-runs") == []
 
 
 @pytest.mark.anyio

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from githubkit import Response
 
+from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
 from chronolog.app.pacing import Pacer, paced_call
-from chronolog.app.queue import Delivery
 from chronolog.backlinks import (
     Action,
     BacklinkIndex,

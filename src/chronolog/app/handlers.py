@@ -7,12 +7,9 @@ itself.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +17,11 @@ from chronolog.app.backlinks import on_push as update_backlinks
 from chronolog.app.backlinks import pushes_default_branch
 from chronolog.app.check_run import CheckResult, with_note
 from chronolog.app.config_cache import ConfigCache
+from chronolog.app.delivery import Delivery
 from chronolog.app.fix_action import apply_fixes
 from chronolog.app.github import GitHubApp, Installation, Repo
 from chronolog.app.pull_logs import PullRequest
-from chronolog.app.pull_request import SectionBuilder, check_pull_request
-from chronolog.app.queue import Delivery
+from chronolog.app.pull_request import SectionBuilder, check_pull_request, publish_not_checked
 from chronolog.report import APPLY_FIXES_ACTION
 
 log = logging.getLogger(__name__)
@@ -36,45 +33,6 @@ NO_PULL_NOTE = (
 )
 
 
-class PullLocks:
-    """One lock per pull request, so that two deliveries for the same pull request (an
-    `opened` and its redelivery, a re-run and a push) are processed one after the other:
-    each sees what the other posted.
-
-    Deliveries may run on different event loops (the in-process queue gives each a loop
-    of its own in a thread), so the locks are thread locks, waited for without blocking
-    the loop.
-    """
-
-    POLL = 0.02  # seconds between tries while another delivery holds the lock
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[tuple[str, int], tuple[threading.Lock, int]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, repo: Repo, number: int) -> AsyncIterator[None]:
-        """Hold the lock of pull request `number` of `repo` for the `async with` block."""
-        key = (repo.full_name.lower(), number)
-        with self._guard:
-            lock, users = self._locks.get(key, (threading.Lock(), 0))
-            self._locks[key] = (lock, users + 1)
-        try:
-            while not lock.acquire(blocking=False):
-                await asyncio.sleep(self.POLL)
-            try:
-                yield
-            finally:
-                lock.release()
-        finally:
-            with self._guard:
-                lock, users = self._locks[key]
-                if users == 1:
-                    del self._locks[key]  # nobody waits: keep the table small
-                else:
-                    self._locks[key] = (lock, users - 1)
-
-
 @dataclass
 class AppContext:
     """What handlers share: the app's GitHub access, the clock, summary extensions, and
@@ -84,7 +42,6 @@ class AppContext:
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     section_builders: list[SectionBuilder] = field(default_factory=list)
     config_cache: ConfigCache = field(default_factory=ConfigCache)
-    pull_locks: PullLocks = field(default_factory=PullLocks)
 
 
 Handler = Callable[[AppContext, Delivery], Awaitable[None]]
@@ -122,20 +79,19 @@ def _installation(ctx: AppContext, payload: Mapping[str, Any]) -> Installation:
 async def on_pull_request(ctx: AppContext, delivery: Delivery) -> None:
     """Check the pull request's head commit."""
     pr = PullRequest.from_json(delivery.payload["pull_request"])
-    async with (
-        _installation(ctx, delivery.payload) as gh,
-        ctx.pull_locks.hold(pr.repo, pr.number),
-    ):
+    # A first try needs no look-ups that cannot find anything: a synchronize brings a new
+    # head commit (a redelivery is caught by the delivery id), and a pull request just
+    # opened has no review comments of ours. A later try may follow a write that GitHub
+    # carried out although we saw it fail, so it looks.
+    retried = delivery.attempt > 0
+    async with _installation(ctx, delivery.payload) as gh:
         await _check(
             ctx,
             gh,
             pr,
             delivery,
-            # A synchronize brings a new head commit: no run of ours can be on it yet
-            # (a redelivery is caught by the delivery id), so skip the look-up call.
-            look_for_existing=delivery.action != "synchronize",
-            # A pull request just opened has no review comments of ours to repeat.
-            look_for_suggestions=delivery.action != "opened",
+            look_for_existing=retried or delivery.action != "synchronize",
+            look_for_suggestions=retried or delivery.action != "opened",
         )
 
 
@@ -173,8 +129,8 @@ async def on_rerequested(ctx: AppContext, delivery: Delivery) -> None:
     repo = Repo.from_payload(payload["repository"])
     async with _installation(ctx, payload) as gh:
         for pr in await _pulls_at(gh, repo, head_sha, subject.get("pull_requests") or []):
-            async with ctx.pull_locks.hold(pr.repo, pr.number):
-                await _check(ctx, gh, pr, delivery, look_for_existing=False)
+            # A retry looks for the run an earlier try may have made.
+            await _check(ctx, gh, pr, delivery, look_for_existing=delivery.attempt > 0)
 
 
 async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
@@ -194,17 +150,16 @@ async def on_apply_fixes(ctx: AppContext, delivery: Delivery) -> None:
             )
             return
         for pr in pulls[:1]:
-            async with ctx.pull_locks.hold(pr.repo, pr.number):
-                await apply_fixes(
-                    gh,
-                    pr,
-                    check_run,
-                    app_id=ctx.github.app_id,
-                    event_time=delivery.received_at,
-                    # After a conflict, the check runs again as any other check would.
-                    recheck=lambda latest: _check(ctx, gh, latest, delivery),
-                    config_cache=ctx.config_cache,
-                )
+            await apply_fixes(
+                gh,
+                pr,
+                check_run,
+                app_id=ctx.github.app_id,
+                event_time=delivery.received_at,
+                # After a conflict, the check runs again as any other check would.
+                recheck=lambda latest: _check(ctx, gh, latest, delivery),
+                config_cache=ctx.config_cache,
+            )
 
 
 async def on_push(ctx: AppContext, delivery: Delivery) -> None:
@@ -285,3 +240,22 @@ async def dispatch(
         return
     log.info("delivery %s: %s.%s", delivery.id, delivery.event, delivery.action)
     await route.handler(ctx, delivery)
+
+
+async def report_failure(ctx: AppContext, delivery: Delivery, reason: str) -> None:
+    """Say where people look that a delivery could not be processed: for a pull request
+    (or a re-run of its check), a neutral check run on its head commit that says what
+    happened and to use Re-run. Other deliveries (pushes) are only logged."""
+    log.error(
+        "delivery %s (%s.%s) gave up: %s", delivery.id, delivery.event, delivery.action, reason
+    )
+    payload = delivery.payload
+    subject = payload.get("pull_request") or payload.get("check_run") or payload.get("check_suite")
+    if not isinstance(subject, Mapping) or "installation" not in payload:
+        return
+    head_sha = subject.get("head_sha") or (subject.get("head") or {}).get("sha")
+    if not isinstance(head_sha, str):
+        return
+    repo = Repo.from_payload(payload["repository"])
+    async with _installation(ctx, payload) as gh:
+        await publish_not_checked(gh, repo, head_sha, reason)

@@ -11,7 +11,8 @@ import uvicorn
 
 from chronolog.app.server import create_app
 from chronolog.app.settings import SettingsError, load_settings
-from chronolog.app.worker import LOG_FORMAT
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def run_server(host: str | None = None, port: int | None = None) -> int:

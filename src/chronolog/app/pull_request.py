@@ -18,7 +18,7 @@ from typing import Any
 
 from chronolog.app.check_run import CheckResult, publish, run_body, same_result
 from chronolog.app.config_cache import ConfigCache
-from chronolog.app.github import GitHubError, Installation
+from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.app.pull_logs import (
     CheckedLog,
     LogsOfPull,
@@ -80,9 +80,11 @@ async def check_pull_request(
             section_builders,
         )
     except GitHubError as error:
+        if error.is_server_side:
+            raise  # the engine tries again later, and reports if it never succeeds
         log.warning("checking %s#%d failed: %s", pr.repo.full_name, pr.number, error)
         output = _failed_output(
-            "GitHub's API failed while chronolog was reading this pull request",
+            "GitHub's API refused a request while chronolog was reading this pull request",
             f"GitHub answered: {error}.",
         )
     except Exception:
@@ -100,10 +102,19 @@ async def check_pull_request(
     return CheckResult(int(run["id"]), output, 0, reused=False)
 
 
+async def publish_not_checked(gh: Installation, repo: Repo, head_sha: str, reason: str) -> None:
+    """A neutral run on `head_sha` saying the logs were not checked and why (the engine
+    gave up on the delivery)."""
+    name = RepoConfig().check_name
+    output = _failed_output(f"chronolog could not check this commit: {reason}", "")
+    await gh.create_check_run(repo, run_body(name, head_sha, output, []))
+
+
 def _failed_output(title: str, detail: str) -> CheckRunOutput:
     summary = (
-        f"**{title}**, so the logs in this pull request were not checked.\n\n{detail}\n\n"
-        "This is not a problem in your log. Use **Re-run** on this check to try again; "
+        f"**{title}**, so the logs in this pull request were not checked.\n\n"
+        + (f"{detail}\n\n" if detail else "")
+        + "This is not a problem in your log. Use **Re-run** on this check to try again; "
         "the check is neutral meanwhile so that it does not block the pull request."
     )
     return CheckRunOutput(

@@ -1,16 +1,14 @@
-"""The Starlette app: three routes, and a lifespan that owns the queue of deliveries.
+"""The Starlette app: its routes, and a lifespan that owns the store, the engine and GitHub.
 
-The server process answers webhooks and nothing else; the deliveries it accepts are
-processed in a worker process (`WorkerProcess`), which builds its own `AppContext` with
-`processor`. `in_process=True` processes them on threads of this process instead (tests
-fake GitHub inside this process, and need to).
+One process serves webhooks and does the work: the webhook route only stores a delivery
+(`webhooks.Intake`) and the engine (`engine.Engine`, DBOS) runs its handler from the store,
+on this process or on any other instance sharing the database.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 import html
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -23,13 +21,14 @@ from starlette.routing import Route
 
 from chronolog import __version__
 from chronolog.app.backlink_preview import preview_section
+from chronolog.app.delivery import Delivery
+from chronolog.app.engine import Engine, RetryLater, Tuning
 from chronolog.app.github import GitHubApp, GitHubError, RetryPolicy
-from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
+from chronolog.app.handlers import HANDLERS, AppContext, dispatch, report_failure, route_for
 from chronolog.app.handlers import Route as HandlerRoute
-from chronolog.app.queue import Delivery, InProcessQueue, Process, RecentDeliveries
 from chronolog.app.settings import CREDENTIALS_HELP, AppSettings
-from chronolog.app.webhooks import WebhookEndpoint
-from chronolog.app.worker import WorkerProcess
+from chronolog.app.store import Store, create_engine
+from chronolog.app.webhooks import Intake, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ def _now() -> dt.datetime:
 
 class State(TypedDict):
     configured: bool
-    queue: InProcessQueue | WorkerProcess | None
+    engine: Engine | None
 
 
 def github_app(settings: AppSettings, retry: RetryPolicy | None = None) -> GitHubApp | None:
@@ -65,26 +64,27 @@ def app_context(github: GitHubApp, clock: Clock = _now) -> AppContext:
     return AppContext(github=github, clock=clock, section_builders=[preview_section(github)])
 
 
-def processor(
-    settings: AppSettings,
-    retry: RetryPolicy | None = None,
+def build_engine(
+    store: Store,
+    context: AppContext,
     routes: tuple[HandlerRoute, ...] = HANDLERS,
-    clock: Clock = _now,
-) -> Process:
-    """The function that processes deliveries, with one `AppContext` for all of them.
-
-    Module-level and built from picklable settings, so that the worker process can call it
-    (`functools.partial(processor, settings, retry)`).
-    """
-    github = github_app(settings, retry)
-    if github is None:
-        raise ValueError("deliveries cannot be processed without the app's credentials")
-    context = app_context(github, clock)
+    tuning: Tuning | None = None,
+) -> Engine:
+    """The engine that runs `routes` on the deliveries in `store`. A GitHub failure that
+    retrying may cure (5xx, no answer, a rate limit) sends the work back to the store."""
 
     async def process(delivery: Delivery) -> None:
-        await dispatch(context, delivery, routes)
+        try:
+            await dispatch(context, delivery, routes)
+        except GitHubError as error:
+            if not error.is_server_side:
+                raise
+            raise RetryLater(f"GitHub failed: {error}") from None
 
-    return process
+    async def give_up(delivery: Delivery, reason: str) -> None:
+        await report_failure(context, delivery, reason)
+
+    return Engine(store, process, give_up, tuning or Tuning())
 
 
 def create_app(
@@ -92,20 +92,13 @@ def create_app(
     *,
     retry: RetryPolicy | None = None,
     routes: tuple[HandlerRoute, ...] = HANDLERS,
-    in_process: bool = False,
-    concurrency: int = 4,
+    tuning: Tuning | None = None,
     clock: Clock = _now,
 ) -> Starlette:
     """The web app for `settings`. Without credentials it serves `/` and `/healthz` only,
-    and answers webhooks with 503 so GitHub marks them failed (and redeliverable).
-
-    Deliveries are processed `concurrency` at a time in a worker process, or with
-    `in_process` on as many threads of this process (`clock` then also reaches the
-    handlers; in the worker process they use the real time).
-    """
-    deliveries = RecentDeliveries()
-    holder: dict[str, InProcessQueue | WorkerProcess | None] = {"queue": None}
+    and answers webhooks with 503 so GitHub marks them failed (and redeliverable)."""
     github = github_app(settings, retry)
+    holder: dict[str, Intake | None] = {"intake": None}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -113,33 +106,24 @@ def create_app(
             log.warning(
                 "chronolog is not configured; missing: %s (see GET /)", ", ".join(settings.missing)
             )
-            yield {"configured": False, "queue": None}
+            yield {"configured": False, "engine": None}
             return
-
-        def forget(delivery: Delivery) -> None:
-            deliveries.forget(delivery.id)
-
-        queue: InProcessQueue | WorkerProcess
-        if in_process:
-            process = processor(settings, retry, routes, clock)
-            queue = InProcessQueue(process, workers=concurrency, on_failure=forget)
-        else:
-            setup = functools.partial(processor, settings, retry, routes)
-            queue = WorkerProcess(setup, concurrency=concurrency, on_failure=forget)
-        await queue.start()
-        holder["queue"] = queue
-        app.state.queue = queue  # for operators and tests: `await app.state.queue.join()`
+        store = Store(create_engine(settings.database_url))
+        engine = build_engine(store, app_context(github, clock), routes, tuning)
+        await engine.start()
+        holder["intake"] = Intake(store, engine.wake)
+        app.state.engine = engine  # for operators and tests
         try:
-            yield {"configured": True, "queue": queue}
+            yield {"configured": True, "engine": engine}
         finally:
-            holder["queue"] = None
-            await queue.stop()
+            holder["intake"] = None
+            await engine.stop()
+            store.engine.dispose()
 
     webhook = WebhookEndpoint(
         settings.webhook_secret,
         accepts=lambda event, payload: route_for(event, payload, routes) is not None,
-        queue=lambda: holder["queue"],
-        deliveries=deliveries,
+        intake=lambda: holder["intake"],
         clock=clock,
     )
 
@@ -157,9 +141,20 @@ def create_app(
 
 
 async def healthz(request: Request) -> Response:
-    """Up and serving; says whether credentials are set (without revealing them)."""
+    """Up and serving; says whether credentials are set (without revealing them) and
+    whether the engine still processes work: 503 when its loops have stopped."""
     configured = bool(request.state.configured)
-    return JSONResponse({"status": "ok", "configured": configured, "version": __version__})
+    engine: Engine | None = request.state.engine
+    working = engine is None or engine.healthy()
+    return JSONResponse(
+        {
+            "status": "ok" if working else "failing",
+            "configured": configured,
+            "processing": working if engine is not None else None,
+            "version": __version__,
+        },
+        status_code=200 if working else 503,
+    )
 
 
 async def _home(request: Request, settings: AppSettings, github: GitHubApp | None) -> Response:

@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chronolog.app.store import StoreError, database_url
+
 DEFAULT_API_URL = "https://api.github.com"
 
 # What each credential is for, shown on `/` when it is missing.
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     GITHUB_API_URL: str = DEFAULT_API_URL
     HOST: str = "0.0.0.0"
     PORT: str = "8080"
+    DATABASE_URL: str | None = None
+    CHRONOLOG_DATA_DIR: str = ".chronolog"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ class AppSettings:
     port: int
     credentials: Credentials | None
     missing: tuple[str, ...]  # names of missing credentials, in CREDENTIALS_HELP order
+    # SQLAlchemy URL of the store (`store.database_url`): DATABASE_URL, else a SQLite
+    # file in CHRONOLOG_DATA_DIR.
+    database_url: str = "sqlite:///.chronolog/chronolog.sqlite3"
 
     @property
     def webhook_secret(self) -> bytes | None:
@@ -128,6 +135,12 @@ def load_settings() -> AppSettings:
     else:
         port = int(raw.PORT)
 
+    try:
+        database = database_url(raw.DATABASE_URL, Path(raw.CHRONOLOG_DATA_DIR))
+    except StoreError as error:
+        problems.append(f"DATABASE_URL: {error}")
+        database = ""
+
     if problems:
         raise SettingsError(problems)
     credentials = None
@@ -139,6 +152,7 @@ def load_settings() -> AppSettings:
         port=port,
         credentials=credentials,
         missing=tuple(missing),
+        database_url=database,
     )
 
 

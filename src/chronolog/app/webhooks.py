@@ -1,12 +1,16 @@
-"""`POST /api/github/webhooks`: verify, parse, queue, answer; the work happens later.
+"""`POST /api/github/webhooks`: verify, parse, store, answer; the work happens later.
 
 The order matters: the body is read (at most `MAX_BODY` bytes), its signature checked in
-constant time, and only then is anything else about the request looked at. Every
-answer is a 2xx or a 4xx; an unexpected error is logged and answered 202, never 500.
+constant time, and only then is anything else about the request looked at. A delivery is
+answered 202 only once it is committed to the inbox (`Intake`), so an acknowledged
+delivery survives any crash. When the store cannot take it the answer is 503, which
+GitHub shows as a failed delivery that can be redelivered (and `redeliver` does so).
+An unexpected error is logged and answered 503, never 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -18,12 +22,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chronolog.app.queue import Delivery, RecentDeliveries, WorkQueue
+from chronolog.app.delivery import partition_key
+from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub never sends more than 25 MB
 SIGNATURE_PREFIX = "sha256="
+MAX_DELIVERY_ID = 100  # GitHub's are GUIDs (36 characters)
 
 
 def signature_is_valid(secret: bytes, body: bytes, header: str | None) -> bool:
@@ -61,25 +67,64 @@ def _answer(status: int, message: str) -> Response:
     return JSONResponse({"message": message}, status_code=status)
 
 
-class WebhookEndpoint:
-    """The webhook route (`endpoint`), holding the secret, the router and the queue.
+class Intake:
+    """Stores deliveries in the inbox, as many per transaction as arrive meanwhile.
 
-    `accepts(event, payload)` says whether a handler wants the delivery; `queue()` gives
-    the current queue (it only exists while the app's lifespan runs).
+    A burst of webhooks costs one commit, not one each (group commit): the first delivery
+    starts a flush, and everything that arrives while it runs goes in the next one.
+    `on_stored` is called after each commit that added something (the engine's `wake`).
+    """
+
+    def __init__(self, store: Store, on_stored: Callable[[], None]) -> None:
+        self._store = store
+        self._on_stored = on_stored
+        self._waiting: list[tuple[StoredDelivery, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def add(self, delivery: StoredDelivery) -> bool:
+        """Store `delivery`; True when it is new, False for a delivery id already stored.
+        Raises what the database raised when the commit failed."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                new = await asyncio.to_thread(self._store.add, [d for d, _ in batch])
+            except Exception as error:
+                log.error("storing %d deliveries failed: %s", len(batch), error)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for delivery, future in batch:
+                if not future.done():
+                    future.set_result(delivery.delivery_id in new)
+                    new.discard(delivery.delivery_id)  # a repeat in the same batch is old
+            self._on_stored()
+
+
+class WebhookEndpoint:
+    """The webhook route (`endpoint`), holding the secret, the router and the intake.
+
+    `accepts(event, payload)` says whether a handler wants the delivery; `intake()` gives
+    the current intake (it only exists while the app's lifespan runs).
     """
 
     def __init__(
         self,
         secret: bytes | None,
         accepts: Callable[[str, dict[str, Any]], bool],
-        queue: Callable[[], WorkQueue | None],
-        deliveries: RecentDeliveries,
+        intake: Callable[[], Intake | None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._secret = secret
         self._accepts = accepts
-        self._queue = queue
-        self._deliveries = deliveries
+        self._intake = intake
         self._clock = clock
 
     async def endpoint(self, request: Request) -> Response:
@@ -87,7 +132,7 @@ class WebhookEndpoint:
             return await self._receive(request)
         except Exception:
             log.exception("unexpected error receiving a webhook")
-            return _answer(202, "accepted, but not processed: chronolog hit an internal error")
+            return _answer(503, "chronolog hit an internal error; redeliver this webhook later")
 
     async def _receive(self, request: Request) -> Response:
         if self._secret is None:
@@ -105,31 +150,44 @@ class WebhookEndpoint:
             payload = json.loads(body)
         except ValueError:
             return _answer(400, "body is not JSON")
+        except RecursionError:
+            return _answer(400, "body nests JSON deeper than Python can read")
         if not isinstance(payload, dict):
             return _answer(400, "body is not a JSON object")
         event = request.headers.get("x-github-event", "")
-        delivery_id = request.headers.get("x-github-delivery", "")
         if event == "ping":
             return _answer(200, "pong")
         if not self._accepts(event, payload):
             return _answer(202, f"ignored: chronolog does not handle {_describe(event, payload)}")
-        if delivery_id and not self._deliveries.first_time(delivery_id):
-            return _answer(202, f"delivery {delivery_id} was already received")
 
-        queue = self._queue()
+        intake = self._intake()
+        if intake is None:
+            return _answer(503, "chronolog is starting or stopping; redeliver this webhook later")
         action = payload.get("action")
-        delivery = Delivery(
-            id=delivery_id,
-            event=event,
-            action=action if isinstance(action, str) else None,
-            payload=payload,
+        delivery = StoredDelivery(
+            delivery_id=_delivery_id(request.headers.get("x-github-delivery", ""), body),
+            event=event[:100],
+            action=action[:100] if isinstance(action, str) else None,
+            body=body,
+            partition=partition_key(event, payload)[:300],
             received_at=self._clock(),
         )
-        if queue is None or not queue.submit(delivery):
-            self._deliveries.forget(delivery_id)
-            # 503 marks the delivery as failed on GitHub, so it can be redelivered.
-            return _answer(503, "chronolog is busy; redeliver this webhook later")
+        try:
+            new = await intake.add(delivery)
+        except Exception:
+            return _answer(503, "chronolog could not store this delivery; redeliver it later")
+        if not new:
+            return _answer(202, f"delivery {delivery.delivery_id} was already received")
         return _answer(202, f"accepted {_describe(event, payload)}")
+
+
+def _delivery_id(header: str, body: bytes) -> str:
+    """The delivery's id: GitHub's `X-GitHub-Delivery`, or for a request without a usable
+    one (sent by hand), the hash of its body, so that sending it twice is still one."""
+    header = header.strip()
+    if header and len(header) <= MAX_DELIVERY_ID and header.isprintable():
+        return header
+    return "sha256-" + hashlib.sha256(body).hexdigest()
 
 
 def _describe(event: str, payload: dict[str, Any]) -> str:

@@ -1,0 +1,351 @@
+"""Durable work: every stored delivery becomes a DBOS workflow, processed at least once.
+
+The engine is DBOS Transact (README, "Durable work", says why). A delivery's workflow id
+is its `X-GitHub-Delivery` id, so enqueueing it again (a redelivery, a restart that finds
+it in the inbox) returns the existing workflow instead of making a second one. The queue
+is partitioned by `StoredDelivery.partition`, one workflow at a time per partition across
+every instance: the deliveries of one pull request (or one repository's pushes) are
+processed one after another, each seeing what the previous one posted.
+
+What a workflow does, and why each part is durable:
+- It runs the handler as one step. The step's result is recorded, so a run resumed after
+  a crash does not repeat a handler that finished; a handler that was cut off runs again
+  with `Delivery.attempt` > 0 (the inbox counts tries), and handlers then look for what
+  a previous try already posted (runs by external id, comments by fingerprint).
+- GitHub unavailable (5xx after the client's retries, a long rate limit) puts the work
+  back for later with `DBOS.sleep_async`, a durable sleep that survives restarts, up to
+  `Tuning.attempts` tries. Then, and for any other error, `give_up` says so where people
+  look (a check run with Re-run) and the workflow ends in DBOS's ERROR state.
+- A delivery that kills the process itself is retried at most `MAX_RECOVERIES` times
+  (DBOS then marks it MAX_RECOVERY_ATTEMPTS_EXCEEDED): one poison delivery never stops
+  the others.
+
+DBOS registers workflows when this module is imported, and a workflow reaches the rest of
+chronolog (the store, the handlers) through `_runtime`, which `Engine.start` sets: DBOS
+runs one engine per process, so there is one runtime per process too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
+
+from chronolog.app.delivery import Delivery
+from chronolog.app.store import Store, StoredDelivery
+
+log = logging.getLogger(__name__)
+
+QUEUE = "chronolog-deliveries"
+WORKFLOW = "chronolog.process_delivery"
+# Bump when a change to the workflow below cannot resume a run recorded by the old code.
+# DBOS recovers and dequeues only the workflows of its own application version.
+APPLICATION_VERSION = "chronolog-1"
+MAX_RECOVERIES = 5
+
+
+class RetryLater(Exception):
+    """The work cannot be done now (GitHub is failing or rate-limits us): try again in
+    `delay` seconds (None: the engine's back-off decides)."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class GaveUp(Exception):
+    """A delivery's workflow ended without doing its work; the message says why."""
+
+
+Process = Callable[[Delivery], Awaitable[None]]
+GiveUp = Callable[[Delivery, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How the engine paces itself; tests shorten the waits."""
+
+    concurrency: int = 4  # workflows at once in this instance
+    attempts: int = 8  # tries of a delivery while GitHub is unavailable
+    backoff: float = 30.0  # seconds before the second try, doubling after each
+    max_delay: float = 3600.0
+    poll: float = 0.1  # how often the queue is polled for new work, in seconds
+    heartbeat: float = 15.0  # how often this instance says it is alive
+    dead_after: float = 60.0  # an instance silent this long has died: its work is taken over
+    inbox_grace: float = 5.0  # an inbox row not enqueued after this long is enqueued again
+
+    def delay(self, attempt: int, asked: float | None) -> float:
+        """Seconds to wait after failed try number `attempt` (0-based)."""
+        if asked is not None:
+            return min(max(asked, 0.0), self.max_delay)
+        return float(min(self.backoff * 2**attempt, self.max_delay))
+
+
+@dataclass
+class _Runtime:
+    store: Store
+    process: Process
+    give_up: GiveUp
+    tuning: Tuning
+
+
+_runtime: _Runtime | None = None
+
+
+def _current() -> _Runtime:
+    if _runtime is None:
+        raise RuntimeError("the engine is not running in this process")
+    return _runtime
+
+
+def to_delivery(stored: StoredDelivery, attempt: int = 0) -> Delivery:
+    """The handlers' view of a stored delivery (its body was checked to be a JSON object
+    when it arrived)."""
+    payload = json.loads(stored.body)
+    return Delivery(
+        id=stored.delivery_id,
+        event=stored.event,
+        action=stored.action,
+        payload=payload,
+        received_at=stored.received_at,
+        attempt=attempt,
+    )
+
+
+@DBOS.step(name="chronolog.handle")
+async def _handle(delivery_id: str, attempt: int) -> float | None:
+    """Run the delivery's handler once. Returns None when done, or the seconds to wait
+    before the next try when the work must be retried later."""
+    runtime = _current()
+    stored = await asyncio.to_thread(runtime.store.get, delivery_id)
+    if stored is None:
+        log.warning("delivery %s is no longer in the inbox; nothing to do", delivery_id)
+        return None
+    # Not `attempt`: a try cut off by a crash is not recorded, and resumes with the same
+    # number, but the inbox counted it.
+    tries = await asyncio.to_thread(runtime.store.begin_try, delivery_id)
+    try:
+        await runtime.process(to_delivery(stored, tries))
+    except RetryLater as later:
+        delay = runtime.tuning.delay(attempt, later.delay)
+        log.warning("delivery %s: %s; trying again in %.0f s", delivery_id, later, delay)
+        return delay
+    return None
+
+
+@DBOS.step(name="chronolog.give_up")
+async def _give_up(delivery_id: str, reason: str) -> None:
+    runtime = _current()
+    stored = await asyncio.to_thread(runtime.store.get, delivery_id)
+    if stored is None:
+        return
+    try:
+        await runtime.give_up(to_delivery(stored), reason)
+    except Exception:
+        log.exception("delivery %s: could not report that it failed", delivery_id)
+
+
+@DBOS.workflow(name=WORKFLOW, max_recovery_attempts=MAX_RECOVERIES)
+async def process_delivery(delivery_id: str) -> None:
+    """The durable life of one delivery: tries, durable waits between them, and a visible
+    end when it cannot be done."""
+    attempts = _current().tuning.attempts
+    reason = f"GitHub was unavailable on each of {attempts} tries"
+    for attempt in range(attempts):
+        try:
+            delay = await _handle(delivery_id, attempt)
+        except Exception as error:
+            log.error("delivery %s failed: %s: %s", delivery_id, type(error).__name__, error)
+            reason = f"chronolog hit an internal error ({type(error).__name__})"
+            break
+        if delay is None:
+            return
+        if attempt + 1 < attempts:
+            await DBOS.sleep_async(delay)
+    await _give_up(delivery_id, reason)
+    raise GaveUp(f"delivery {delivery_id}: {reason}")
+
+
+def instance_id() -> str:
+    """This instance's name in the store: `CHRONOLOG_INSTANCE_ID`, else Fly's machine id,
+    else the host name. It must stay the same across restarts of one instance, so that a
+    restarted instance resumes its own work at once."""
+    return (
+        os.environ.get("CHRONOLOG_INSTANCE_ID")
+        or os.environ.get("FLY_MACHINE_ID")
+        or socket.gethostname()
+    )
+
+
+@dataclass
+class Engine:
+    """The job engine of one process: DBOS on the store's database, the pump from the inbox
+    to the queue, and the watch over other instances."""
+
+    store: Store
+    process: Process
+    give_up: GiveUp
+    tuning: Tuning = field(default_factory=Tuning)
+    instance: str = field(default_factory=instance_id)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _queue: Queue | None = None
+    running: bool = False
+
+    async def start(self) -> None:
+        """Create the tables, launch DBOS (which resumes this instance's unfinished work),
+        and start the background loops."""
+        global _runtime
+        await asyncio.to_thread(self.store.create_tables)
+        _runtime = _Runtime(self.store, self.process, self.give_up, self.tuning)
+        config: DBOSConfig = {
+            "name": "chronolog",
+            "system_database_url": self.store.engine.url.render_as_string(hide_password=False),
+            "system_database_engine": self.store.engine,
+            "executor_id": self.instance,
+            "application_version": APPLICATION_VERSION,
+            "log_level": "WARNING",
+            "enable_otlp": False,
+        }
+        DBOS(config=config)
+        await asyncio.to_thread(DBOS.launch)
+        self._queue = await DBOS.register_queue_async(
+            QUEUE,
+            worker_concurrency=self.tuning.concurrency,
+            partition_concurrency=1,
+            polling_interval_sec=self.tuning.poll,
+        )
+        await asyncio.to_thread(self.store.heartbeat, self.instance, _now())
+        self.running = True
+        self._tasks = [
+            asyncio.create_task(self._pump_forever(), name="chronolog-pump"),
+            asyncio.create_task(self._watch_forever(), name="chronolog-watch"),
+        ]
+
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop taking work, give running workflows up to `grace` seconds to finish, and
+        hand the rest back: it stays in the store, resumed by this instance when it
+        restarts, or by another instance at its next watch (this one leaves the list of
+        live instances)."""
+        global _runtime
+        self.running = False
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=int(grace))
+        _runtime = None
+        # Blocking, once: DBOS took the loop's default executor down with it.
+        self.store.leave(self.instance)
+
+    def wake(self) -> None:
+        """New deliveries are in the inbox: enqueue them now rather than at the next poll."""
+        self._wake.set()
+
+    def healthy(self) -> bool:
+        """Whether the background loops are alive (a loop that died is a stopped engine)."""
+        return self.running and all(not task.done() for task in self._tasks)
+
+    async def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until every stored delivery has been processed (its workflow ended), for
+        operators and tests. Raises TimeoutError after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            pending = await asyncio.to_thread(self.store.not_enqueued, _far_future(), 1)
+            running = await DBOS.list_workflows_async(
+                status=["ENQUEUED", "PENDING", "DELAYED"],
+                name=WORKFLOW,
+                load_input=False,
+                load_output=False,
+                limit=1,
+            )
+            if not pending and not running:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError("deliveries still unprocessed")
+            self.wake()
+            await asyncio.sleep(0.02)
+
+    async def enqueue(self, deliveries: list[StoredDelivery]) -> None:
+        """Make one workflow per delivery (an existing one is left as it is), then mark them
+        enqueued in the inbox."""
+        queue = self._queue
+        if queue is None:
+            raise RuntimeError("the engine is not started")
+        done: list[str] = []
+        for delivery in deliveries:
+            with (
+                SetWorkflowID(delivery.delivery_id),
+                SetEnqueueOptions(queue_partition_key=delivery.partition),
+            ):
+                await queue.enqueue_async(process_delivery, delivery.delivery_id)
+            done.append(delivery.delivery_id)
+        await asyncio.to_thread(self.store.mark_enqueued, done)
+
+    async def _pump_forever(self) -> None:
+        """Enqueue what the inbox holds; woken by new deliveries, and every few seconds for
+        rows another instance stored but did not enqueue (it may have died)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tuning.inbox_grace)
+            self._wake.clear()
+            try:
+                pending = await asyncio.to_thread(self.store.not_enqueued, _now())
+                if pending:
+                    await self.enqueue(pending)
+            except Exception:
+                log.exception("moving deliveries from the inbox to the queue failed")
+                await asyncio.sleep(1.0)
+
+    async def _watch_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.tuning.heartbeat)
+            try:
+                await self.watch_once()
+            except Exception:
+                log.exception("the watch over other instances failed")
+
+    async def watch_once(self) -> list[str]:
+        """Say this instance is alive, and take over the work of instances that are not:
+        their running workflows go back to the queue. Returns the instances taken over."""
+        now = _now()
+        await asyncio.to_thread(self.store.heartbeat, self.instance, now)
+        since = now - dt.timedelta(seconds=self.tuning.dead_after)
+        live = await asyncio.to_thread(self.store.live_instances, since)
+        pending = await DBOS.list_workflows_async(
+            status="PENDING", name=WORKFLOW, load_input=False, load_output=False
+        )
+        dead = sorted(
+            {str(w.executor_id) for w in pending if w.executor_id} - live - {self.instance}
+        )
+        if dead:
+            log.warning("taking over the work of stopped instances: %s", ", ".join(dead))
+            # DBOS's own recovery, as its admin endpoint calls it: it re-enqueues only
+            # workflows still held by these instances, so two watchers cannot both win.
+            await asyncio.to_thread(DBOS._recover_pending_workflows, dead)
+        return dead
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _far_future() -> dt.datetime:
+    return _now() + dt.timedelta(days=3650)
+
+
+def delivery_status(delivery_id: str) -> Any:
+    """DBOS's status of a delivery's workflow (None when there is none yet)."""
+    return DBOS.get_workflow_status(delivery_id)
