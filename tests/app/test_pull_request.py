@@ -387,7 +387,7 @@ async def test_a_long_rate_limit_is_not_waited_for_but_handed_to_the_engine(
         headers={"retry-after": "3600"},
     )
 
-    with pytest.raises(GitHubError, match="429: You have exceeded a secondary rate limit."):
+    with pytest.raises(GitHubError, match=r"429: You have exceeded a secondary rate limit\."):
         await run_check(github_app, synchronize)
 
     assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 1
