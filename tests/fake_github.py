@@ -91,6 +91,8 @@ class Failure:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int
+    # GitHub did the work but the answer never arrived intact (a timeout on our side).
+    carried_out: bool = False
 
 
 @dataclass
@@ -342,8 +344,11 @@ class FakeGitHub:
         errors: list[Any] | None = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        carried_out: bool = False,
     ) -> None:
-        """Answer the next `times` requests matching `method` and the `path` regex with an error."""
+        """Answer the next `times` requests matching `method` and the `path` regex with an
+        error; with `carried_out`, after doing what they ask (as when GitHub did the work
+        but the answer was lost)."""
         body: dict[str, Any] = {
             "message": message or httpx.codes.get_reason_phrase(status),
             "documentation_url": DOCS,
@@ -352,7 +357,9 @@ class FakeGitHub:
         if errors is not None:
             body["errors"] = errors
         self.failures.append(
-            Failure(method, re.compile(f"^{path}$"), status, body, headers or {}, times)
+            Failure(
+                method, re.compile(f"^{path}$"), status, body, headers or {}, times, carried_out
+            )
         )
 
     # ---- reading what happened -------------------------------------------------------
@@ -406,7 +413,14 @@ class FakeGitHub:
         for failure in self.failures:
             if failure.times > 0 and failure.method == request.method and failure.path.match(path):
                 failure.times -= 1
+                if failure.carried_out:
+                    self._answer(request, path, query, body)
                 return httpx.Response(failure.status, json=failure.body, headers=failure.headers)
+        return self._answer(request, path, query, body)
+
+    def _answer(
+        self, request: httpx.Request, path: str, query: dict[str, str], body: Any
+    ) -> httpx.Response:
 
         allowed = []
         for method, pattern, handler in self._routes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,11 +17,22 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
+from chronolog.app.engine import Tuning
 from chronolog.app.github import GitHubApp, RetryPolicy
+from chronolog.app.server import create_app
+from chronolog.app.settings import AppSettings, Credentials
 from chronolog.app.store import database_url as database_url_for
 from tests.conftest import LOGS
-from tests.fake_github import FakeGitHub, FakePull, add_pull_from_payload, load_webhook
+from tests.fake_github import (
+    FakeGitHub,
+    FakePull,
+    add_pull_from_payload,
+    load_webhook,
+    webhook_headers,
+)
 
 APP_ID = 4242
 SECRET = "It's a Secret to Everybody"
@@ -130,3 +142,69 @@ def temporary_postgres_database() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# ---- the server, with its engine on a fresh store ----------------------------------------
+
+URL = "/api/github/webhooks"
+
+
+def settings(private_pem: str | None, database_url: str = "sqlite://") -> AppSettings:
+    if private_pem is None:
+        return AppSettings(
+            "https://api.github.com",
+            "127.0.0.1",
+            8080,
+            None,
+            ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET"),
+        )
+    credentials = Credentials(APP_ID, SecretStr(private_pem), SecretStr(SECRET))
+    return AppSettings(
+        "https://api.github.com", "127.0.0.1", 8080, credentials, (), database_url=database_url
+    )
+
+
+# The engine as the server runs it, with the waits between tries shortened.
+FAST = Tuning(backoff=0.01, poll=0.02, heartbeat=0.2, dead_after=1.0)
+
+
+@pytest.fixture
+def app(fake: FakeGitHub, private_pem: str, database_url: str) -> Starlette:
+    # The fake GitHub answers through respx, inside this process.
+    return create_app(
+        settings(private_pem, database_url),
+        retry=RetryPolicy(backoff=0, max_wait=0),
+        tuning=FAST,
+        clock=lambda: NOW,
+    )
+
+
+@pytest.fixture
+def client(app: Starlette) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def post(
+    client: TestClient, event: str, payload: Any, *, delivery: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Send a signed delivery; returns the answer."""
+    body = json.dumps(payload).encode()
+    response = client.post(
+        URL, content=body, headers=webhook_headers(event, body, SECRET, delivery)
+    )
+    return response.status_code, response.json()
+
+
+def wait_idle(client: TestClient) -> None:
+    """Wait until the engine has processed every stored delivery."""
+    client.portal.call(client.app.state.engine.wait_idle)  # type: ignore[attr-defined]
+
+
+def deliver(
+    client: TestClient, event: str, payload: Any, *, delivery: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Send a signed delivery and wait until the server has processed what it stored."""
+    answer = post(client, event, payload, delivery=delivery)
+    wait_idle(client)
+    return answer

@@ -84,9 +84,9 @@ async def test_pull_request_events_check_the_head_commit(
     [run] = fake.runs_for("Codertocat/Hello-World")
     assert run["head_sha"] == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
     assert run["conclusion"] == "failure"
-    # Only synchronize skips the look-up: its head commit is new.
+    # Every event looks for a run of ours on the head first: one run per head and name.
     looked_up = fake.calls(r"GET /repos/Codertocat/Hello-World/commits/\w+/check-runs")
-    assert len(looked_up) == (0 if fixture.endswith("synchronize") else 1)
+    assert len(looked_up) == 1
 
 
 @pytest.mark.anyio
@@ -174,19 +174,22 @@ async def test_the_config_is_read_once_and_then_taken_from_the_cache(
     fake.requests.clear()
     await dispatch(ctx, delivery("pull_request.synchronize"))
 
+    runs = f"GET {REPO}/commits/{item.payload['pull_request']['head']['sha']}/check-runs"
     assert first == [
         f"GET {REPO}/contents/.github/chronolog.yml",
         f"GET {REPO}/pulls/2/files",
         f"GET {REPO}/contents/support/log.md",
+        runs,
         f"GET {REPO}/pulls/2/comments",
         f"POST {REPO}/pulls/2/reviews",
         f"POST {REPO}/check-runs",
     ]
-    assert fake.routes() == [  # the suggestion is already there: no review
+    # The suggestion is already there (no review), and so is the same result (no run).
+    assert fake.routes() == [
         f"GET {REPO}/pulls/2/files",
         f"GET {REPO}/contents/support/log.md",
+        runs,
         f"GET {REPO}/pulls/2/comments",
-        f"POST {REPO}/check-runs",
     ]
 
 
@@ -278,7 +281,9 @@ async def test_a_push_that_changes_the_config_is_seen_by_the_next_check(
     await dispatch(ctx, delivery("pull_request.synchronize"))
 
     runs = fake.runs_for("Codertocat/Hello-World")
-    assert [run["name"] for run in runs] == ["old-name", "old-name", "new"]
+    # The second check, still under the cached name, found its run unchanged (no new one);
+    # had it read the file, it would have made a run named "x".
+    assert [run["name"] for run in runs] == ["old-name", "new"]
     # (Backlinks read the config at the branch head, by its commit, not from the cache.)
     config_reads = fake.calls(f"GET {REPO}/contents/.github/chronolog.yml")
     assert [read.query["ref"] for read in config_reads if read.query["ref"] == "master"] == [
@@ -302,10 +307,11 @@ async def test_the_served_check_costs_no_more_calls_for_its_backlink_preview(
     assert fake.routes() == [
         f"GET {REPO}/pulls/2/files",
         f"GET {REPO}/contents/support/log.md",
+        f"GET {REPO}/commits/{item.payload['pull_request']['head']['sha']}/check-runs",
         f"GET {REPO}/pulls/2/comments",
         # The backlink preview (issue 4) reuses the texts the check read and takes the web
-        # host from the payload: the new entry references nothing, so it costs nothing.
-        f"POST {REPO}/check-runs",
+        # host from the payload: the new entry references nothing, so it costs nothing, and
+        # the result is the run already there.
     ]
 
 

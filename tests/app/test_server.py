@@ -7,68 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from chronolog.app.engine import Tuning
-from chronolog.app.github import RetryPolicy
 from chronolog.app.server import create_app
-from chronolog.app.settings import AppSettings, Credentials
 from chronolog.app.webhooks import MAX_BODY, read_body, signature_is_valid
-from tests.app.conftest import APP_ID, NOW, SECRET, add_log_pull
+from tests.app.conftest import SECRET, URL, add_log_pull, deliver, settings
 from tests.fake_github import FakeGitHub, load_webhook, sign, webhook_headers
-
-URL = "/api/github/webhooks"
-
-
-def settings(private_pem: str | None, database_url: str = "sqlite://") -> AppSettings:
-    if private_pem is None:
-        return AppSettings(
-            "https://api.github.com",
-            "127.0.0.1",
-            8080,
-            None,
-            ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET"),
-        )
-    credentials = Credentials(APP_ID, SecretStr(private_pem), SecretStr(SECRET))
-    return AppSettings(
-        "https://api.github.com", "127.0.0.1", 8080, credentials, (), database_url=database_url
-    )
-
-
-# The engine as the server runs it, with the waits between tries shortened.
-FAST = Tuning(backoff=0.01, poll=0.02, heartbeat=0.2, dead_after=1.0)
-
-
-@pytest.fixture
-def app(fake: FakeGitHub, private_pem: str, database_url: str) -> Starlette:
-    # The fake GitHub answers through respx, inside this process.
-    return create_app(
-        settings(private_pem, database_url),
-        retry=RetryPolicy(backoff=0, max_wait=0),
-        tuning=FAST,
-        clock=lambda: NOW,
-    )
-
-
-@pytest.fixture
-def client(app: Starlette) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
-        yield test_client
-
-
-def deliver(
-    client: TestClient, event: str, payload: Any, *, delivery: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    """Send a signed delivery and wait until the server has processed what it queued."""
-    body = json.dumps(payload).encode()
-    response = client.post(
-        URL, content=body, headers=webhook_headers(event, body, SECRET, delivery)
-    )
-    client.portal.call(client.app.state.engine.wait_idle)  # type: ignore[attr-defined]
-    return response.status_code, response.json()
 
 
 def test_the_signature_check_matches_githubs_test_vector() -> None:

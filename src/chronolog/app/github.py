@@ -96,6 +96,11 @@ class RetryPolicy:
         self.max_wait = max_wait
 
     def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        if _creates(exc):
+            # A POST or PATCH that failed may still have been carried out (a timeout, a 502
+            # from a proxy): sending it again could make a second check run or review. The
+            # engine tries the whole delivery again instead, and that try looks first.
+            return RetryOption(False)
         if isinstance(exc, RateLimitExceeded):
             wait = exc.retry_after.total_seconds()
             if retry_count < 1 and wait <= self.max_wait:
@@ -110,6 +115,15 @@ class RetryPolicy:
 def _delay(seconds: float) -> dt.timedelta:
     # githubkit waits 60 s for a zero (falsy) delay: never hand it one.
     return dt.timedelta(seconds=max(seconds, 0.001))
+
+
+def _creates(exc: GitHubException) -> bool:
+    """Whether the failed request was a POST or PATCH other than a token exchange."""
+    inner = exc.exc if isinstance(exc, RequestError) and not isinstance(exc, RequestFailed) else exc
+    request = getattr(inner, "request", None)
+    if not isinstance(request, httpx.Request):
+        return False
+    return request.method in ("POST", "PATCH") and not request.url.path.endswith("/access_tokens")
 
 
 def _is_transient(exc: GitHubException) -> bool:

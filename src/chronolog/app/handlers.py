@@ -79,19 +79,19 @@ def _installation(ctx: AppContext, payload: Mapping[str, Any]) -> Installation:
 async def on_pull_request(ctx: AppContext, delivery: Delivery) -> None:
     """Check the pull request's head commit."""
     pr = PullRequest.from_json(delivery.payload["pull_request"])
-    # A first try needs no look-ups that cannot find anything: a synchronize brings a new
-    # head commit (a redelivery is caught by the delivery id), and a pull request just
-    # opened has no review comments of ours. A later try may follow a write that GitHub
-    # carried out although we saw it fail, so it looks.
-    retried = delivery.attempt > 0
+    # The run is always looked for: a head commit gets one run per check name, whatever
+    # delivered it (a person may redeliver a `synchronize` under a new id). The review
+    # comments need no look-up on a first try of `opened` (there are none of ours yet),
+    # unless that look-up found a run of ours; a later try may follow a write that GitHub
+    # carried out although we saw it fail, so it reads them.
     async with _installation(ctx, delivery.payload) as gh:
         await _check(
             ctx,
             gh,
             pr,
             delivery,
-            look_for_existing=retried or delivery.action != "synchronize",
-            look_for_suggestions=retried or delivery.action != "opened",
+            look_for_existing=True,
+            look_for_suggestions=delivery.attempt > 0 or delivery.action != "opened",
         )
 
 
