@@ -30,8 +30,7 @@ from githubkit.exception import GitHubException
 from githubkit.throttling import BaseThrottler
 from githubkit.typing import RetryOption
 
-from chronolog.app.github.errors import GitHubUnavailable
-from chronolog.app.github.policy import RetryPolicy, WritePacing
+from chronolog.app.github.policy import GiveUp, RetryPolicy, WritePacing
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +66,11 @@ class Limits(BaseThrottler):
         decision = self.policy.decide(exc, retry_count)
         if decision is None:
             return RetryOption(False)
-        if isinstance(decision, GitHubUnavailable):
-            log.warning("GitHub unavailable, giving up for now: %s", decision)
-            raise decision from exc
+        if isinstance(decision, GiveUp):
+            log.warning("GitHub unavailable, giving up for now: %s", decision.error)
+            if decision.pause:
+                self.pacing.pause(decision.pause)
+            raise decision.error from exc
         log.warning("GitHub failed (%r); retrying in %.1f s", exc, decision.wait)
         if decision.app_wide:
             self.pacing.pause(decision.wait)

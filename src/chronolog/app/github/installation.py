@@ -45,11 +45,11 @@ class Installation:
     """
 
     def __init__(self, github: GitHub[Any], installation_id: int | None = None) -> None:
-        self.github = github
+        self._github = github
         self.installation_id = installation_id
 
     async def __aenter__(self) -> Self:
-        await self.github.__aenter__()  # type: ignore[no-untyped-call]
+        await self._github.__aenter__()  # type: ignore[no-untyped-call]
         return self
 
     async def __aexit__(
@@ -58,7 +58,7 @@ class Installation:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.github.__aexit__(exc_type, exc, traceback)
+        await self._github.__aexit__(exc_type, exc, traceback)
 
     # Contents
 
@@ -66,7 +66,7 @@ class Installation:
         """The raw bytes of `path` at `ref`, or None when there is no such file (404)."""
         try:
             response = await call(
-                self.github.rest.repos.async_get_content(
+                self._github.rest.repos.async_get_content(
                     repo.owner, repo.name, quote(path), ref=ref, headers={"Accept": RAW}
                 )
             )
@@ -80,7 +80,7 @@ class Installation:
         """The contents API's JSON for a file (with its blob `sha`), or None on 404."""
         try:
             response = await call(
-                self.github.rest.repos.async_get_content(
+                self._github.rest.repos.async_get_content(
                     repo.owner, repo.name, quote(path), ref=ref
                 )
             )
@@ -93,7 +93,7 @@ class Installation:
     async def put_file(self, repo: Repo, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """`PUT /repos/{o}/{r}/contents/{path}`: commit a new version of one file."""
         response = await call(
-            self.github.rest.repos.async_create_or_update_file_contents(
+            self._github.rest.repos.async_create_or_update_file_contents(
                 repo.owner,
                 repo.name,
                 quote(path),
@@ -107,7 +107,7 @@ class Installation:
         None when there is no such branch (404)."""
         try:
             response = await call(
-                self.github.rest.repos.async_get_branch(
+                self._github.rest.repos.async_get_branch(
                     repo.owner, repo.name, quote(branch, safe="")
                 )
             )
@@ -119,35 +119,35 @@ class Installation:
 
     async def get_repo(self, repo: Repo) -> dict[str, Any]:
         """`GET /repos/{o}/{r}`."""
-        response = await call(self.github.rest.repos.async_get(repo.owner, repo.name))
+        response = await call(self._github.rest.repos.async_get(repo.owner, repo.name))
         return dict(response.json())
 
     async def get_tree(self, repo: Repo, sha: str) -> dict[str, Any]:
         """`GET /repos/{o}/{r}/git/trees/{sha}?recursive=1`: every path at a commit (GitHub
         sets `truncated` when there are too many to list)."""
         response = await call(
-            self.github.rest.git.async_get_tree(repo.owner, repo.name, sha, recursive="1")
+            self._github.rest.git.async_get_tree(repo.owner, repo.name, sha, recursive="1")
         )
         return dict(response.json())
 
     async def compare_commits(self, repo: Repo, base: str, head: str) -> dict[str, Any]:
         """`GET /repos/{o}/{r}/compare/{base}...{head}`: with the `files` that differ."""
         response = await call(
-            self.github.rest.repos.async_compare_commits(repo.owner, repo.name, f"{base}...{head}")
+            self._github.rest.repos.async_compare_commits(repo.owner, repo.name, f"{base}...{head}")
         )
         return dict(response.json())
 
     # Pull requests
 
     async def get_pull(self, repo: Repo, number: int) -> dict[str, Any]:
-        response = await call(self.github.rest.pulls.async_get(repo.owner, repo.name, number))
+        response = await call(self._github.rest.pulls.async_get(repo.owner, repo.name, number))
         return dict(response.json())
 
     async def list_pull_files(self, repo: Repo, number: int) -> list[dict[str, Any]]:
         """Every changed file of a pull request (GitHub lists at most 3,000)."""
         return await all_items(
-            self.github,
-            self.github.rest.pulls.async_list_files,
+            self._github,
+            self._github.rest.pulls.async_list_files,
             repo.owner,
             repo.name,
             number,
@@ -157,8 +157,8 @@ class Installation:
     async def list_review_comments(self, repo: Repo, number: int) -> list[dict[str, Any]]:
         """The review comments on a pull request (the first `MAX_COMMENTS`)."""
         return await all_items(
-            self.github,
-            self.github.rest.pulls.async_list_review_comments,
+            self._github,
+            self._github.rest.pulls.async_list_review_comments,
             repo.owner,
             repo.name,
             number,
@@ -167,7 +167,7 @@ class Installation:
 
     async def create_review(self, repo: Repo, number: int, body: dict[str, Any]) -> dict[str, Any]:
         response = await call(
-            self.github.rest.pulls.async_create_review(
+            self._github.rest.pulls.async_create_review(
                 repo.owner,
                 repo.name,
                 number,
@@ -179,7 +179,7 @@ class Installation:
     async def pulls_for_commit(self, repo: Repo, sha: str) -> list[dict[str, Any]]:
         """`GET /repos/{o}/{r}/commits/{sha}/pulls`: the pull requests that contain a commit."""
         response = await call(
-            self.github.rest.repos.async_list_pull_requests_associated_with_commit(
+            self._github.rest.repos.async_list_pull_requests_associated_with_commit(
                 repo.owner, repo.name, sha, per_page=PER_PAGE
             )
         )
@@ -189,8 +189,8 @@ class Installation:
         """`GET /repos/{o}/{r}/pulls?state=open`: the newest `MAX_OPEN_PULLS` open pull
         requests."""
         return await all_items(
-            self.github,
-            self.github.rest.pulls.async_list,
+            self._github,
+            self._github.rest.pulls.async_list,
             repo.owner,
             repo.name,
             state="open",
@@ -204,7 +204,7 @@ class Installation:
     ) -> dict[str, Any] | None:
         """The newest check run `name` this app made on commit `sha`, if any."""
         response = await call(
-            self.github.rest.checks.async_list_for_ref(
+            self._github.rest.checks.async_list_for_ref(
                 repo.owner, repo.name, sha, check_name=name, app_id=app_id, filter_="latest"
             )
         )
@@ -213,7 +213,7 @@ class Installation:
 
     async def create_check_run(self, repo: Repo, body: dict[str, Any]) -> dict[str, Any]:
         response = await call(
-            self.github.rest.checks.async_create(
+            self._github.rest.checks.async_create(
                 repo.owner,
                 repo.name,
                 data=cast(Any, body),
@@ -225,7 +225,7 @@ class Installation:
         self, repo: Repo, check_run_id: int, body: dict[str, Any]
     ) -> dict[str, Any]:
         response = await call(
-            self.github.rest.checks.async_update(
+            self._github.rest.checks.async_update(
                 repo.owner,
                 repo.name,
                 check_run_id,
@@ -238,15 +238,15 @@ class Installation:
 
     async def get_issue(self, repo: Repo, number: int) -> dict[str, Any]:
         """`GET /repos/{o}/{r}/issues/{n}`; a transferred issue answers from its new home."""
-        response = await call(self.github.rest.issues.async_get(repo.owner, repo.name, number))
+        response = await call(self._github.rest.issues.async_get(repo.owner, repo.name, number))
         return dict(response.json())
 
     async def list_issue_comments(self, repo: Repo, number: int) -> list[dict[str, Any]]:
         """The comments on an issue or pull request, oldest first (the first
         `MAX_COMMENTS`)."""
         return await all_items(
-            self.github,
-            self.github.rest.issues.async_list_comments,
+            self._github,
+            self._github.rest.issues.async_list_comments,
             repo.owner,
             repo.name,
             number,
@@ -255,7 +255,7 @@ class Installation:
 
     async def create_issue_comment(self, repo: Repo, number: int, body: str) -> dict[str, Any]:
         response = await call(
-            self.github.rest.issues.async_create_comment(
+            self._github.rest.issues.async_create_comment(
                 repo.owner, repo.name, number, data={"body": body}
             )
         )
@@ -263,11 +263,11 @@ class Installation:
 
     async def update_issue_comment(self, repo: Repo, comment_id: int, body: str) -> dict[str, Any]:
         response = await call(
-            self.github.rest.issues.async_update_comment(
+            self._github.rest.issues.async_update_comment(
                 repo.owner, repo.name, comment_id, data={"body": body}
             )
         )
         return dict(response.json())
 
     async def delete_issue_comment(self, repo: Repo, comment_id: int) -> None:
-        await call(self.github.rest.issues.async_delete_comment(repo.owner, repo.name, comment_id))
+        await call(self._github.rest.issues.async_delete_comment(repo.owner, repo.name, comment_id))

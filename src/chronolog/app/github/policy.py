@@ -44,6 +44,15 @@ class Retry:
     app_wide: bool = False
 
 
+@dataclass(frozen=True)
+class GiveUp:
+    """Raise `error` now; `pause` > 0 holds back every request of the app that long (a
+    secondary rate limit outlasting the retries still applies to all of them)."""
+
+    error: GitHubUnavailable
+    pause: float = 0.0
+
+
 class RetryPolicy:
     """When a failed request is sent again, and when it turns into `GitHubUnavailable`.
 
@@ -70,9 +79,9 @@ class RetryPolicy:
         self.rate_limit_attempts = rate_limit_attempts
         self._epoch = epoch
 
-    def decide(self, exc: GitHubException, retry_count: int) -> Retry | GitHubUnavailable | None:
-        """A `Retry`, the `GitHubUnavailable` to raise now, or None: not GitHub's fault (a
-        4xx), to be raised as the `GitHubError` it is."""
+    def decide(self, exc: GitHubException, retry_count: int) -> Retry | GiveUp | None:
+        """`Retry`, `GiveUp` (raise its `GitHubUnavailable` now), or None: not GitHub's
+        fault (a 4xx), to be raised as the `GitHubError` it is."""
         inner = unwrap(exc)
         if isinstance(inner, RequestFailed):
             limited = self.rate_limit_wait(inner.response.raw_response, retry_count)
@@ -80,16 +89,16 @@ class RetryPolicy:
                 wait, app_wide = limited
                 if retry_count < self.rate_limit_attempts and wait <= self.max_wait:
                     return Retry(wait, app_wide)
-                return unavailable(exc, wait)
+                return GiveUp(unavailable(exc, wait), wait if app_wide else 0.0)
             if inner.response.status_code < 500:
                 return None
         elif not _is_network_failure(inner):
             return None
         elif _may_have_been_done(inner):
-            return unavailable(exc, None)
+            return GiveUp(unavailable(exc, None))
         if retry_count < self.attempts:
             return Retry(self.backoff * 2**retry_count)
-        return unavailable(exc, None)
+        return GiveUp(unavailable(exc, None))
 
     def rate_limit_wait(
         self, response: httpx.Response, retry_count: int
@@ -160,11 +169,19 @@ class WritePacing:
 
         Raises `GitHubUnavailable` (booking nothing) when that is more than `max_wait`.
         """
+        write = method.upper() not in READ_METHODS
         with self._lock:
             now = self._clock()
             earliest = now + delay
             ready = max(earliest, self._not_before)
-            if method.upper() not in READ_METHODS:
+            if ready - earliest > max_wait:
+                raise GitHubUnavailable(
+                    429,
+                    f"GitHub asked chronolog to pause for {ready - now:.0f} s more "
+                    "(a secondary rate limit)",
+                    retry_after=ready - now,
+                )
+            if write:
                 for limit, period in self.limits:
                     recent = self._writes[bisect.bisect_right(self._writes, ready - period) :]
                     if len(recent) >= limit:
@@ -176,7 +193,7 @@ class WritePacing:
                     f"chronolog's write budget for GitHub is spent for the next {wait:.0f} s",
                     retry_after=wait,
                 )
-            if method.upper() not in READ_METHODS:
+            if write:
                 bisect.insort(self._writes, ready)
                 del self._writes[: bisect.bisect_right(self._writes, now - 3600.0)]
             return ready - now
