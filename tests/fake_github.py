@@ -7,8 +7,10 @@ endpoints chronolog calls with bodies shaped like GitHub's, errors included
 
 Use it with respx (`respx_mock.route(host="api.github.com").mock(side_effect=fake.handle)`)
 or as a real HTTP server (`with serve(fake) as url:`) for end-to-end tests. `fail(...)`
-makes the next matching requests answer with an error. Webhook helpers at the bottom
-load real payloads from tests/fixtures/webhooks (as fresh copies) and sign them.
+makes the next matching requests answer with an error (or time out). The app's webhook
+deliveries (`GET /app/hook/deliveries`, redelivery) are seeded with `add_hook_delivery`.
+Webhook helpers at the bottom load real payloads from tests/fixtures/webhooks (as fresh
+copies) and sign them.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ class Recorded:
     query: dict[str, str]
     json: Any
     headers: dict[str, str]
+    timeout: dict[str, Any] | None = None  # the client's timeouts, as httpx passed them
 
     @property
     def route(self) -> str:
@@ -91,6 +94,7 @@ class Failure:
     body: dict[str, Any]
     headers: dict[str, str]
     times: int
+    timeout: bool = False
     # GitHub did the work but the answer never arrived intact (a timeout on our side).
     carried_out: bool = False
 
@@ -178,6 +182,11 @@ class FakeGitHub:
         self.transferred: dict[tuple[str, int], tuple[str, int]] = {}  # old -> new issue
         self.commits: list[dict[str, Any]] = []  # made through PUT contents
         self.tokens: dict[str, tuple[int, dt.datetime]] = {}
+        self.hook_deliveries: list[dict[str, Any]] = []  # oldest first
+        self.redelivered: list[int] = []  # delivery ids asked to be redelivered
+        # The status code a redelivery's new attempt records (the fake sends nothing: a
+        # test delivers the webhook itself when it needs to).
+        self.redelivery_status_code = 200
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
         self._ids = itertools.count(1000)
@@ -187,6 +196,8 @@ class FakeGitHub:
             for method, pattern, handler in (
                 ("GET", r"/app", self._get_app),
                 ("POST", r"/app/installations/(\d+)/access_tokens", self._create_token),
+                ("GET", r"/app/hook/deliveries", self._list_deliveries),
+                ("POST", r"/app/hook/deliveries/(\d+)/attempts", self._redeliver),
                 ("GET", r"/repos/([^/]+)/([^/]+)", self._get_repo),
                 ("GET", r"/repos/([^/]+)/([^/]+)/installation", self._get_repo_installation),
                 ("GET", r"/repos/([^/]+)/([^/]+)/contents/(.+)", self._get_contents),
@@ -334,6 +345,47 @@ class FakeGitHub:
         self.check_runs.append(stored)
         return stored
 
+    def add_hook_delivery(
+        self,
+        *,
+        event: str = "pull_request",
+        action: str | None = "opened",
+        status_code: int = 200,
+        delivered_at: dt.datetime | None = None,
+        guid: str | None = None,
+        redelivery: bool = False,
+        installation_id: int | None = None,
+        repository_id: int | None = None,
+    ) -> dict[str, Any]:
+        """One delivery of the app's webhook, shaped like `GET /app/hook/deliveries` items.
+
+        `status` is "OK" for a 2xx, else GitHub's failure text ("Invalid HTTP Response:
+        503", or "failed to connect" for `status_code=0`).
+        """
+        moment = delivered_at or dt.datetime.now(dt.UTC)
+        if 200 <= status_code < 300:
+            status = "OK"
+        elif status_code == 0:
+            status = "failed to connect"
+        else:
+            status = f"Invalid HTTP Response: {status_code}"
+        delivery = {
+            "id": next(self._ids),
+            "guid": guid or str(uuid.uuid4()),
+            "delivered_at": _iso(moment),
+            "redelivery": redelivery,
+            "duration": 0.27,
+            "status": status,
+            "status_code": status_code,
+            "event": event,
+            "action": action,
+            "installation_id": installation_id,
+            "repository_id": repository_id,
+            "throttled_at": None,
+        }
+        self.hook_deliveries.append(delivery)
+        return delivery
+
     def fail(
         self,
         method: str,
@@ -344,11 +396,13 @@ class FakeGitHub:
         errors: list[Any] | None = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        timeout: bool = False,
         carried_out: bool = False,
     ) -> None:
         """Answer the next `times` requests matching `method` and the `path` regex with an
-        error; with `carried_out`, after doing what they ask (as when GitHub did the work
-        but the answer was lost)."""
+        error, or with `timeout`, let them time out (httpx's `ReadTimeout`, as if GitHub
+        never answered in the client's time). With `carried_out`, first do what they ask
+        (as when GitHub did the work but the answer was lost)."""
         body: dict[str, Any] = {
             "message": message or httpx.codes.get_reason_phrase(status),
             "documentation_url": DOCS,
@@ -358,7 +412,14 @@ class FakeGitHub:
             body["errors"] = errors
         self.failures.append(
             Failure(
-                method, re.compile(f"^{path}$"), status, body, headers or {}, times, carried_out
+                method,
+                re.compile(f"^{path}$"),
+                status,
+                body,
+                headers or {},
+                times,
+                timeout,
+                carried_out,
             )
         )
 
@@ -407,6 +468,7 @@ class FakeGitHub:
                 query,
                 body,
                 {k.lower(): v for k, v in request.headers.items()},
+                request.extensions.get("timeout"),
             )
         )
 
@@ -415,6 +477,8 @@ class FakeGitHub:
                 failure.times -= 1
                 if failure.carried_out:
                     self._answer(request, path, query, body)
+                if failure.timeout:
+                    raise httpx.ReadTimeout("timed out", request=request)
                 return httpx.Response(failure.status, json=failure.body, headers=failure.headers)
         return self._answer(request, path, query, body)
 
@@ -496,6 +560,51 @@ class FakeGitHub:
                 "repository_selection": "all",
             },
         )
+
+    def _list_deliveries(
+        self, request: httpx.Request, query: dict[str, str], body: Any
+    ) -> httpx.Response:
+        """Newest first, `per_page` (30 by default, at most 100) a page; the next page is
+        linked with an opaque `cursor`, as GitHub does."""
+        per_page = min(int(query.get("per_page", 30)), 100)
+        items = sorted(
+            self.hook_deliveries, key=lambda d: (d["delivered_at"], d["id"]), reverse=True
+        )
+        if query.get("status") in ("success", "failure"):
+            ok = query["status"] == "success"
+            items = [d for d in items if (d["status"] == "OK") == ok]
+        cursor = query.get("cursor")
+        if cursor is not None:
+            after = [i for i, d in enumerate(items) if f"v1_{d['id']}" == cursor]
+            if not after:
+                return _error(422, "Invalid cursor")
+            items = items[after[0] + 1 :]
+        page = items[:per_page]
+        headers = {}
+        if len(items) > per_page:
+            next_query = {**query, "per_page": str(per_page), "cursor": f"v1_{page[-1]['id']}"}
+            url = request.url.copy_with(query=urlencode(next_query).encode())
+            headers["link"] = f'<{url}>; rel="next"'
+        return httpx.Response(200, json=page, headers=headers)
+
+    def _redeliver(
+        self, request: httpx.Request, query: dict[str, str], body: Any, delivery_id: str
+    ) -> httpx.Response:
+        """202 and a new attempt of the delivery: same `guid`, a new `id`, `redelivery`."""
+        delivery = next((d for d in self.hook_deliveries if d["id"] == int(delivery_id)), None)
+        if delivery is None:
+            return _error(404, "Not Found")
+        self.redelivered.append(delivery["id"])
+        self.add_hook_delivery(
+            event=delivery["event"],
+            action=delivery["action"],
+            status_code=self.redelivery_status_code,
+            guid=delivery["guid"],
+            redelivery=True,
+            installation_id=delivery["installation_id"],
+            repository_id=delivery["repository_id"],
+        )
+        return httpx.Response(202, json={})
 
     def _get_repo(
         self, request: httpx.Request, query: dict[str, str], body: Any, owner: str, name: str

@@ -64,6 +64,45 @@ def fake(rsa_key: rsa.RSAPrivateKey) -> Iterator[FakeGitHub]:
         yield github
 
 
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps, and its wall-clock twin."""
+
+    EPOCH = 1_700_000_000.0  # the wall clock when `time` is 0
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def epoch(self) -> float:
+        return self.EPOCH + self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.time += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def waiting_app(fake: FakeGitHub, private_pem: str, clock: FakeClock) -> GitHubApp:
+    """The app's GitHub access with the production retry policy and write pacing, waiting
+    on `clock` (so a test never waits: `clock.slept` lists the waits)."""
+    return GitHubApp(
+        APP_ID,
+        SecretStr(private_pem),
+        "https://api.github.com",
+        retry=RetryPolicy(epoch=clock.epoch),
+        clock=clock.now,
+        sleep=clock.sleep,
+    )
+
+
 @pytest.fixture
 def github_app(fake: FakeGitHub, private_pem: str) -> GitHubApp:
     """The app's GitHub access, retrying without waiting."""

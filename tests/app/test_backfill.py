@@ -8,29 +8,14 @@ import pytest
 
 from chronolog.app.backfill import backfill, run_backfill
 from chronolog.app.github import GitHubApp, Repo
-from chronolog.app.pacing import Pacer
 from chronolog.parse import parse_log
 from chronolog.references import find_references
+from tests.app.conftest import FakeClock
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub
 
 LOG_REPO = Repo("sourcegraph", "devx-scratch")
 PATH = "2022/support/log.snb.md"
-
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.time = 0.0
-        self.slept: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 3))
-        self.time += seconds
 
 
 def reference_log() -> str:
@@ -55,11 +40,9 @@ def world(fake: FakeGitHub) -> FakeGitHub:
     return fake
 
 
-async def run(
-    app: GitHubApp, *, dry_run: bool, path: str | None = PATH, pacer: Pacer | None = None
-) -> tuple[int, str, str]:
+async def run(app: GitHubApp, *, dry_run: bool, path: str | None = PATH) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = await backfill(app, LOG_REPO, path, dry_run=dry_run, pacer=pacer, out=out, err=err)
+    code = await backfill(app, LOG_REPO, path, dry_run=dry_run, out=out, err=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -96,29 +79,26 @@ async def test_dry_run_prints_the_plan_and_writes_nothing(
 
 
 @pytest.mark.anyio
-async def test_backfill_paces_writes_and_a_rerun_changes_nothing(
-    world: FakeGitHub, github_app: GitHubApp
+async def test_backfill_writes_within_the_budget_and_a_rerun_changes_nothing(
+    world: FakeGitHub, waiting_app: GitHubApp, clock: FakeClock
 ) -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
-
-    code, out, err = await run(github_app, dry_run=False, pacer=pacer)
+    code, out, err = await run(waiting_app, dry_run=False)
 
     assert (code, out) == (0, "")
     posts = writes(world)
     assert len(posts) == 62
     assert all(route.startswith("POST /repos/sourcegraph/") for route in posts)
-    # 62 writes, evenly spaced at 60/80 s: 61 waits of 0.75 s, never 81 in a minute.
-    assert clock.slept == [0.75] * 61
+    # 62 writes fit in one minute's budget of 80: none waits.
+    assert clock.slept == []
     assert err.splitlines()[-1] == (
         "72 targets: 62 created, 0 updated, 0 deleted, 0 up to date, "
-        "10 skipped (9 not_installed, 1 locked), 0 failed; waited 46 s for GitHub's rate limits"
+        "10 skipped (9 not_installed, 1 locked), 0 failed"
     )
     body = world.comments_on("sourcegraph/sourcegraph", 43282)[0]["body"]
     assert body.startswith(f"<!-- chronolog:backlink sourcegraph/devx-scratch:{PATH} -->\n")
 
     world.requests.clear()
-    code, out, err = await run(github_app, dry_run=False, pacer=pacer)
+    code, out, err = await run(waiting_app, dry_run=False)
 
     assert code == 0
     assert writes(world) == []
@@ -126,7 +106,9 @@ async def test_backfill_paces_writes_and_a_rerun_changes_nothing(
 
 
 @pytest.mark.anyio
-async def test_backfill_honours_retry_after(world: FakeGitHub, github_app: GitHubApp) -> None:
+async def test_backfill_honours_retry_after(
+    world: FakeGitHub, waiting_app: GitHubApp, clock: FakeClock
+) -> None:
     world.fail(
         "POST",
         r"/repos/sourcegraph/deploy-sourcegraph/issues/4086/comments",
@@ -134,18 +116,17 @@ async def test_backfill_honours_retry_after(world: FakeGitHub, github_app: GitHu
         message="You have exceeded a secondary rate limit.",
         headers={"retry-after": "45"},
     )
-    clock = FakeClock()
-
-    code, _, err = await run(
-        github_app, dry_run=False, pacer=Pacer(clock=clock.now, sleep=clock.sleep)
-    )
+    code, _, err = await run(waiting_app, dry_run=False)
 
     assert code == 0
     assert (
         writes(world)[:2] == ["POST /repos/sourcegraph/deploy-sourcegraph/issues/4086/comments"] * 2
     )
-    assert clock.slept[0] == 45.0
-    assert "62 created" in err.splitlines()[-1]
+    assert clock.slept == [45.0]
+    assert err.splitlines()[-1].endswith(
+        "62 created, 0 updated, 0 deleted, 0 up to date, "
+        "10 skipped (9 not_installed, 1 locked), 0 failed; waited 45 s for GitHub's rate limits"
+    )
 
 
 @pytest.mark.anyio

@@ -22,13 +22,12 @@ from chronolog.app.check_run import CheckResult
 from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp, Repo, RetryPolicy
 from chronolog.app.handlers import AppContext
-from chronolog.app.pacing import Pacer
 from chronolog.app.pull_logs import PullRequest
 from chronolog.app.pull_request import check_pull_request
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
 from chronolog.diff import base_from_patch
-from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull
+from tests.app.conftest import APP_ID, LOG_PATH, NOW, FakeClock, add_log_pull
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, add_pull_from_payload, github_patch, load_webhook
 
@@ -323,7 +322,7 @@ async def test_disabled_or_scoped_by_config(world: FakeGitHub, github_app: GitHu
 
 @pytest.mark.anyio
 async def test_a_secondary_rate_limit_is_waited_out(
-    world: FakeGitHub, github_app: GitHubApp
+    world: FakeGitHub, waiting_app: GitHubApp, clock: FakeClock
 ) -> None:
     world.fail(
         "POST",
@@ -332,55 +331,15 @@ async def test_a_secondary_rate_limit_is_waited_out(
         message="You have exceeded a secondary rate limit. Please wait a few minutes.",
         headers={"retry-after": "30"},
     )
-    clock = FakeClock()
-    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
     payload = push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE))
     pushed = Push.from_payload(payload)
     assert pushed is not None
-    async with github_app.installation(1) as gh:
-        outcomes = await post_backlinks(github_app, gh, pushed, pacer=pacer)
+    async with waiting_app.installation(1) as gh:
+        outcomes = await post_backlinks(waiting_app, gh, pushed)
 
     assert ("sourcegraph/sourcegraph#50000", Status.LINK, (Action.CREATE,)) in summary(outcomes)
     assert writes(world) == ["POST /repos/sourcegraph/sourcegraph/issues/50000/comments"] * 2
     assert clock.slept == [30.0]
-
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps."""
-
-    def __init__(self) -> None:
-        self.time = 1000.0
-        self.slept: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(round(seconds, 3))
-        self.time += seconds
-
-
-@pytest.mark.anyio
-async def test_pacer_allows_80_writes_a_minute_evenly_spaced() -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
-    for _ in range(81):
-        await pacer.wait(write=True)
-
-    assert clock.time - 1000.0 == pytest.approx(60.0)
-    assert set(clock.slept) == {0.75}
-    await pacer.wait(write=False)
-    assert len(clock.slept) == 80  # reads are not spaced
-
-
-@pytest.mark.anyio
-async def test_pacer_holds_500_writes_an_hour() -> None:
-    clock = FakeClock()
-    pacer = Pacer(clock=clock.now, sleep=clock.sleep)
-    for _ in range(501):
-        await pacer.wait(write=True)
-
-    assert clock.time - 1000.0 == pytest.approx(3600.0)
 
 
 def test_which_pushes_count() -> None:

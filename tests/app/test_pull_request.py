@@ -390,6 +390,9 @@ async def test_a_long_rate_limit_is_not_waited_for_but_handed_to_the_engine(
     with pytest.raises(GitHubError, match=r"429: You have exceeded a secondary rate limit\."):
         await run_check(github_app, synchronize)
 
+    # Not waited for, and not defied either: a secondary limit holds back every request of
+    # the app for as long as GitHub asked, so the neutral run is not even attempted (the
+    # job layer runs the check again once the limit is over).
     assert len(fake.calls(f"GET {REPO}/pulls/2/files")) == 1
     assert fake.calls(f"POST {REPO}/check-runs") == []
 

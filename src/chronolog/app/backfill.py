@@ -4,8 +4,9 @@ It runs with the app's credentials (the same environment as the server), reads t
 at the head of the default branch and brings every in-scope target's comment up to date,
 exactly as a push adding the whole log would. It can be interrupted and run again: the
 markers make it idempotent, and targets already up to date cost no write. Writes are paced
-to stay inside GitHub's secondary rate limits (80 content-creating requests a minute,
-500 an hour), and a rate-limit answer is waited out as long as its `Retry-After` says.
+by the GitHub facade to stay inside GitHub's secondary rate limits (80 content-creating
+requests a minute, 500 an hour), and a rate-limit answer is waited out as long as its
+`Retry-After` says, up to an hour.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import asyncio
 import sys
 from collections import Counter
 from contextlib import AsyncExitStack
-from functools import partial
 from typing import TextIO
 
 from chronolog.app.backlinks import (
@@ -28,7 +28,6 @@ from chronolog.app.backlinks import (
     sync_target,
 )
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, RetryPolicy
-from chronolog.app.pacing import Pacer, paced_call
 from chronolog.app.settings import SettingsError, load_settings
 from chronolog.backlinks import Action, EntryLink, LogSource, Status, backlink_scope
 from chronolog.config import ConfigError, RepoConfig
@@ -38,6 +37,7 @@ from chronolog.references import Reference, web_host
 # Without --path, at most this many Markdown files are read to find the logs.
 MAX_CANDIDATES = 200
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+BACKFILL_MAX_WAIT = 3600.0  # seconds
 
 
 def run_backfill(repo: str, path: str | None, dry_run: bool) -> int:
@@ -60,12 +60,13 @@ def run_backfill(repo: str, path: str | None, dry_run: bool) -> int:
         )
         return EXIT_USAGE
     credentials = settings.credentials
-    # Rate limits are waited out by the backfill's own pacer, not inside each request.
+    # A command someone waits for: rate limits and the write budget are waited out (up to
+    # an hour each time) rather than ending the run.
     app = GitHubApp(
         credentials.app_id,
         credentials.private_key,
         settings.api_url,
-        retry=RetryPolicy(max_wait=0),
+        retry=RetryPolicy(max_wait=BACKFILL_MAX_WAIT, rate_limit_attempts=5),
     )
     owner, _, name = repo.partition("/")
     try:
@@ -85,12 +86,11 @@ async def backfill(
     path: str | None,
     *,
     dry_run: bool,
-    pacer: Pacer | None = None,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
 ) -> int:
     """Bring the backlinks of `repo`'s log at `path` (or of every log found) up to date."""
-    pacer = pacer or Pacer()
+    waited = app.waited
     try:
         installation_id = await app.repository_installation(repo)
     except GitHubError as error:
@@ -104,14 +104,12 @@ async def backfill(
         return EXIT_USAGE
     async with app.installation(installation_id) as gh, AsyncExitStack() as stack:
         try:
-            repository = await paced_call(
-                partial(gh.github.rest.repos.async_get, *_names(repo)), pacer
-            )
+            repository = await gh.get_repo(repo)
             branch = str(repository["default_branch"])
-            head = await paced_call(
-                partial(gh.github.rest.repos.async_get_branch, *_names(repo), branch), pacer
-            )
-            sha = str(head["commit"]["sha"])
+            head = await gh.branch_head(repo, branch)
+            if head is None:
+                raise GitHubError(404, f"branch {branch} not found")
+            sha = head
             try:
                 config = await read_config(gh, repo, sha)
             except ConfigError as error:
@@ -120,7 +118,7 @@ async def backfill(
             if not config.backlinks.enabled:
                 print("backlinks are disabled in .github/chronolog.yml: nothing to do", file=err)
                 return EXIT_OK
-            paths = [path] if path else await find_logs(gh, repo, sha, config, pacer, err)
+            paths = [path] if path else await find_logs(gh, repo, sha, config, err)
         except GitHubError as error:
             print(f"chronolog: GitHub failed: {error}", file=err)
             return EXIT_FAILED
@@ -143,13 +141,13 @@ async def backfill(
         )
 
         login = await bot_login(app)
-        targets = Targets(app, scope, stack, pacer, {repo.full_name: (installation_id, gh)})
+        targets = Targets(app, scope, stack, {repo.full_name: (installation_id, gh)})
         progress = Progress(len(work), err)
         outcomes: list[Outcome] = []
         for source, target, links in work:
             try:
                 outcome = await sync_target(
-                    source, target, links, targets, pacer, bot_login=login, dry_run=dry_run
+                    source, target, links, targets, bot_login=login, dry_run=dry_run
                 )
             except GitHubError as error:
                 outcome = Outcome(target, Status.FAILED, detail=str(error))
@@ -159,22 +157,16 @@ async def backfill(
                 print(describe(outcome, dry_run=dry_run), file=out if dry_run else err)
             progress.advance(str(target))
         progress.clear()
-    print(summarise(outcomes, dry_run=dry_run, waited=pacer.waited), file=err)
+    print(summarise(outcomes, dry_run=dry_run, waited=app.waited - waited), file=err)
     return EXIT_FAILED if any(o.status is Status.FAILED for o in outcomes) else EXIT_OK
 
 
-def _names(repo: Repo) -> tuple[str, str]:
-    return repo.owner, repo.name
-
-
 async def find_logs(
-    gh: Installation, repo: Repo, sha: str, config: RepoConfig, pacer: Pacer, err: TextIO
+    gh: Installation, repo: Repo, sha: str, config: RepoConfig, err: TextIO
 ) -> list[str]:
     """The logs at `sha`: files named by `logs:` in the config, else Markdown files that
     look like logs (at most `MAX_CANDIDATES` are read)."""
-    tree = await paced_call(
-        partial(gh.github.rest.git.async_get_tree, *_names(repo), sha, recursive="1"), pacer
-    )
+    tree = await gh.get_tree(repo, sha)
     files = [str(item["path"]) for item in tree.get("tree") or () if item.get("type") == "blob"]
     if tree.get("truncated"):
         print("the repository is too large to list in full: pass --path", file=err)

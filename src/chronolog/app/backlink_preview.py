@@ -15,7 +15,6 @@ from typing import Any
 
 from chronolog.app.backlinks import Targets, index_text
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
-from chronolog.app.pacing import Pacer
 from chronolog.app.pull_logs import CheckedLog, LogsOfPull, PullRequest
 from chronolog.app.pull_request import SectionBuilder
 from chronolog.backlinks import (
@@ -105,7 +104,6 @@ async def backlink_preview(
     config: RepoConfig,
     *,
     web_url: str | None = None,
-    pacer: Pacer | None = None,
 ) -> str | None:
     """The check-run section "On merge, chronolog will link back from: ..." or None.
 
@@ -115,7 +113,6 @@ async def backlink_preview(
     """
     if not config.backlinks.enabled:
         return None
-    pacer = pacer or Pacer()
     scope = backlink_scope(repo.full_name, config.backlinks.owners, config.backlinks.repos)
     sections: list[str] = []
     async with AsyncExitStack() as stack:
@@ -127,7 +124,7 @@ async def backlink_preview(
             # A pull request's own repository is not archived: an archived one takes no
             # pushes. Its issues are still looked up one by one.
             repositories[repo.full_name] = {"html_url": web_url, "archived": False}
-        targets = Targets(app, scope, stack, pacer, known, repositories)
+        targets = Targets(app, scope, stack, known, repositories)
         if web_url is None:
             repository = await targets.repository(gh, repo)
             web_url = str((repository or {}).get("html_url") or "https://github.com")

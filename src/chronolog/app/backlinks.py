@@ -4,7 +4,7 @@ On a push to the default branch that changes a log, the log is read before and a
 push, and every issue or pull request whose comment would now say something different
 gets its comment created, edited or deleted (`chronolog.backlinks` decides what; this
 module fetches and writes). The preview a pull request's check run shows is in
-`chronolog.app.backlink_preview`; the pacing of the writes in `chronolog.app.pacing`.
+`chronolog.app.backlink_preview`; the pacing of the writes in `chronolog.app.github`.
 
 Each target is checked before anything is written: in scope, app installed on its
 repository (each target repository is written to with its own installation's token),
@@ -15,17 +15,13 @@ locked. Skipped targets are logged with the reason; nothing here fails a push.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
-
-from githubkit import Response
 
 from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
-from chronolog.app.pacing import Pacer, paced_call
 from chronolog.backlinks import (
     Action,
     BacklinkIndex,
@@ -51,8 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ZERO_SHA = "0" * 40
-PER_PAGE = 100
-MAX_COMMENT_PAGES = 30
 
 
 # ---- targets ----------------------------------------------------------------------------
@@ -95,14 +89,12 @@ class Targets:
         app: GitHubApp,
         scope: Scope,
         stack: AsyncExitStack,
-        pacer: Pacer,
         known: Mapping[str, tuple[int, Installation]] = {},
         repositories: Mapping[str, dict[str, Any]] = {},
     ) -> None:
         self.app = app
         self.scope = scope
         self._stack = stack
-        self._pacer = pacer
         self._installations: dict[str, int | None] = {
             name.lower(): installation_id for name, (installation_id, _) in known.items()
         }
@@ -130,9 +122,7 @@ class Targets:
         """`GET /repos/{o}/{r}` (None on 404), once per repository."""
         name = repo.full_name.lower()
         if name not in self._repos:
-            self._repos[name] = await _get_or_none(
-                lambda: gh.github.rest.repos.async_get(repo.owner, repo.name), self._pacer
-            )
+            self._repos[name] = await _get_or_none(gh.get_repo(repo))
         return self._repos[name]
 
     async def access(self, target: Reference) -> Access:
@@ -148,10 +138,7 @@ class Targets:
             return Access(Status.NOT_FOUND, detail="repository not found")
         if repository.get("archived"):
             return Access(Status.ARCHIVED)
-        issue = await _get_or_none(
-            lambda: gh.github.rest.issues.async_get(repo.owner, repo.name, target.number),
-            self._pacer,
-        )
+        issue = await _get_or_none(gh.get_issue(repo, target.number))
         if issue is None:
             return Access(Status.NOT_FOUND)
         if not _same_repository(issue, target):
@@ -162,11 +149,9 @@ class Targets:
         return Access(Status.LINK, gh)
 
 
-async def _get_or_none(
-    call: Callable[[], Awaitable[Response[Any, Any]]], pacer: Pacer
-) -> dict[str, Any] | None:
+async def _get_or_none(call: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:
     try:
-        data = await paced_call(call, pacer)
+        data = await call
     except GitHubError as error:
         # 404: missing or invisible to this installation; 410: the issue was deleted.
         if error.status in (404, 410):
@@ -195,7 +180,6 @@ async def sync_target(
     target: Reference,
     links: Sequence[Any],
     targets: Targets,
-    pacer: Pacer,
     *,
     bot_login: str | None,
     dry_run: bool = False,
@@ -208,7 +192,7 @@ async def sync_target(
     if access.gh is None:
         return Outcome(target, access.status, detail=access.detail)
     gh = access.gh
-    comments = await _all_comments(gh, target, pacer)
+    comments = await gh.list_issue_comments(Repo(target.owner, target.repo), target.number)
     existing = [
         ExistingComment(int(c["id"]), str(c.get("body") or ""))
         for c in comments
@@ -223,7 +207,7 @@ async def sync_target(
         if request is None:
             continue
         try:
-            await paced_call(request, pacer, write=True)
+            await request
         except GitHubError as error:
             refused = next(
                 (s for word, s in _WRITE_REFUSALS.items() if word in error.message.lower()), None
@@ -238,46 +222,18 @@ async def sync_target(
 
 def _comment_request(
     gh: Installation, target: Reference, step: PlannedComment
-) -> Callable[[], Awaitable[Response[Any, Any]]] | None:
+) -> Awaitable[object] | None:
     """The REST call that carries out one step of a plan (None for "unchanged")."""
-    issues = gh.github.rest.issues
-    owner, name = target.owner, target.repo
-    body = {"body": step.body or ""}
+    repo = Repo(target.owner, target.repo)
     if step.action is Action.CREATE:
-        return partial(issues.async_create_comment, owner, name, target.number, data=body)
+        return gh.create_issue_comment(repo, target.number, step.body or "")
     if step.comment_id is None:
         return None
     if step.action is Action.UPDATE:
-        return partial(
-            issues.async_update_comment,
-            owner,
-            name,
-            step.comment_id,
-            data={"body": step.body or ""},
-        )
+        return gh.update_issue_comment(repo, step.comment_id, step.body or "")
     if step.action is Action.DELETE:
-        return partial(issues.async_delete_comment, owner, name, step.comment_id)
+        return gh.delete_issue_comment(repo, step.comment_id)
     return None
-
-
-async def _all_comments(gh: Installation, target: Reference, pacer: Pacer) -> list[dict[str, Any]]:
-    comments: list[dict[str, Any]] = []
-    for page in range(1, MAX_COMMENT_PAGES + 1):
-        batch = await paced_call(
-            partial(
-                gh.github.rest.issues.async_list_comments,
-                target.owner,
-                target.repo,
-                target.number,
-                per_page=PER_PAGE,
-                page=page,
-            ),
-            pacer,
-        )
-        comments.extend(batch or [])
-        if len(batch or []) < PER_PAGE:
-            break
-    return comments
 
 
 def _written_by_us(comment: Mapping[str, Any], bot_login: str | None) -> bool:
@@ -392,7 +348,6 @@ async def post_backlinks(
     gh: Installation,
     push: Push,
     *,
-    pacer: Pacer | None = None,
     failed: list[GitHubError] | None = None,
 ) -> list[Outcome]:
     """Create, edit or delete the backlink comments a push to the default branch calls for.
@@ -402,7 +357,6 @@ async def post_backlinks(
     push must not overwrite what a newer one wrote. Whatever order they come in, every
     delivery converges on the newest state.
     """
-    pacer = pacer or Pacer()
     head = await gh.branch_head(push.repo, push.default_branch) or push.after
     try:
         config = await read_config(gh, push.repo, head)
@@ -418,8 +372,8 @@ async def post_backlinks(
     outcomes: list[Outcome] = []
     async with AsyncExitStack() as stack:
         known = {push.repo.full_name: (push.installation_id, gh)}
-        targets = Targets(app, scope, stack, pacer, known)
-        for path in sorted(await changed_paths(gh, push, pacer)):
+        targets = Targets(app, scope, stack, known)
+        for path in sorted(await changed_paths(gh, push)):
             old_text = await read_text(gh, push.repo, path, push.before)
             new_text = await read_text(gh, push.repo, path, head)
             if not is_log(config, path, old_text, new_text):
@@ -428,7 +382,7 @@ async def post_backlinks(
             new = index_text(new_text, host, push.repo.full_name, scope)
             source = LogSource(host, push.repo.full_name, path, push.default_branch, head)
             for target in affected_targets(old, new):
-                outcome = await _sync_logged(source, target, new, targets, pacer, login, failed)
+                outcome = await _sync_logged(source, target, new, targets, login, failed)
                 outcomes.append(outcome)
     return outcomes
 
@@ -438,14 +392,11 @@ async def _sync_logged(
     target: Reference,
     new: BacklinkIndex,
     targets: Targets,
-    pacer: Pacer,
     login: str | None,
     failed: list[GitHubError] | None,
 ) -> Outcome:
     try:
-        outcome = await sync_target(
-            source, target, new.get(target, ()), targets, pacer, bot_login=login
-        )
+        outcome = await sync_target(source, target, new.get(target, ()), targets, bot_login=login)
     except GitHubError as error:
         outcome = Outcome(target, Status.FAILED, detail=str(error))
         log.warning("backlink from %s on %s failed: %s", source.path, target, error)
@@ -471,7 +422,7 @@ async def read_config(gh: Installation, repo: Repo, ref: str) -> RepoConfig:
         raise ConfigError(str(error)) from None
 
 
-async def changed_paths(gh: Installation, push: Push, pacer: Pacer) -> set[str]:
+async def changed_paths(gh: Installation, push: Push) -> set[str]:
     """The files the push changed: from its commits, and from GitHub's compare when the
     commit list may be incomplete or history was rewritten (both directions, so that files
     changed only by dropped commits count too)."""
@@ -482,15 +433,7 @@ async def changed_paths(gh: Installation, push: Push, pacer: Pacer) -> set[str]:
         if ZERO_SHA in (base, head):
             continue
         try:
-            comparison = await paced_call(
-                partial(
-                    gh.github.rest.repos.async_compare_commits,
-                    push.repo.owner,
-                    push.repo.name,
-                    f"{base}...{head}",
-                ),
-                pacer,
-            )
+            comparison = await gh.compare_commits(push.repo, base, head)
         except GitHubError as error:
             log.warning("compare %s...%s failed: %s", base[:7], head[:7], error)
             continue

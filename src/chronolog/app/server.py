@@ -23,7 +23,7 @@ from chronolog import __version__
 from chronolog.app.backlink_preview import preview_section
 from chronolog.app.delivery import Delivery
 from chronolog.app.engine import Engine, RetryLater, Tuning
-from chronolog.app.github import GitHubApp, GitHubError, RetryPolicy
+from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable, RetryPolicy
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, report_failure, route_for
 from chronolog.app.handlers import Route as HandlerRoute
 from chronolog.app.settings import CREDENTIALS_HELP, AppSettings
@@ -79,7 +79,8 @@ def build_engine(
         except GitHubError as error:
             if not error.is_server_side:
                 raise
-            raise RetryLater(f"GitHub failed: {error}") from None
+            delay = error.retry_after if isinstance(error, GitHubUnavailable) else None
+            raise RetryLater(f"GitHub failed: {error}", delay) from None
 
     async def give_up(delivery: Delivery, reason: str) -> None:
         await report_failure(context, delivery, reason)
