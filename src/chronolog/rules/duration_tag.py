@@ -24,7 +24,12 @@ DURATION_TAG = re.compile(
     r"(?P<unit>minutes|minute|mins|min|m|hours|hour|hrs|hr|h)(?![\w])",
     re.IGNORECASE,
 )
-_CANDIDATE = re.compile(r"[nN][ \t]*[=:][ \t]*\d")
+# What every tag holds: a separator, then a digit, and before it an `n` (perhaps past
+# spaces). Each pattern starts with its literal separator, which the regex engine finds
+# as fast as `str.find`; starting with `[nN]` made it try every `n` in the file (5x slower).
+_CANDIDATES = tuple(
+    re.compile(rf"{separator}(?<=[nN]{separator}|[ \t]{separator})[ \t]*\d") for separator in "=:"
+)
 _CANONICAL = re.compile(r"\$DURATION=\d+(?:\.\d+)?[mh](?!\w)")
 _BACKTICKS = re.compile(r"`+")
 _MAX_NAMED = 3  # tags named in one message; a line full of them gets a count
@@ -64,18 +69,26 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
 def _candidate_lines(log: Log) -> list[int]:
     """The lines where a non-canonical tag may be: an `n` before `=` or `:` and a digit.
 
-    One scan for that over the whole text costs a quarter of the full pattern's, which
-    then runs on these few lines only.
+    Two scans for that over the whole text, one per separator, cost a fifth of the full
+    pattern's, which then runs on these few lines only.
     """
     text = "\n".join(log.lines)
+    starts: list[int] = []
+    for candidate in _CANDIDATES:
+        for match in candidate.finditer(text):
+            word_end = match.start()
+            while word_end and text[word_end - 1] in " \t":
+                word_end -= 1
+            if word_end and text[word_end - 1] in "nN":
+                starts.append(word_end - 1)
     lines: list[int] = []
     line_number, position = 1, 0
-    for match in _CANDIDATE.finditer(text):
-        tag_start = match.start() - len("$DURATIO")
+    for start in sorted(starts):
+        tag_start = start - len("$DURATIO")
         if tag_start >= 0 and _CANONICAL.match(text, tag_start):
             continue  # most tags are already right: skip their lines early
-        line_number += text.count("\n", position, match.start())
-        position = match.start()
+        line_number += text.count("\n", position, start)
+        position = start
         if not lines or lines[-1] != line_number:
             lines.append(line_number)
     return lines
