@@ -99,16 +99,9 @@ def _repairs(line: str, repaired: str) -> list[tuple[Span, Span]]:
     repair. A very long differing stretch is reported as one span rather than aligned
     (alignment is quadratic).
     """
-    prefix = 0
+    prefix = _common_prefix(line, repaired)
     limit = min(len(line), len(repaired))
-    while prefix < limit and line[prefix] == repaired[prefix]:
-        prefix += 1
-    suffix = 0
-    while (
-        suffix < limit - prefix
-        and line[len(line) - 1 - suffix] == repaired[len(repaired) - 1 - suffix]
-    ):
-        suffix += 1
+    suffix = min(_common_prefix(line[::-1], repaired[::-1]), limit - prefix)
     bad, good = line[prefix : len(line) - suffix], repaired[prefix : len(repaired) - suffix]
     whole = ((prefix, prefix + len(bad)), (prefix, prefix + len(good)))
     if len(bad) > _MAX_ALIGNED:
@@ -120,6 +113,22 @@ def _repairs(line: str, repaired: str) -> list[tuple[Span, Span]]:
         if tag != "equal"
     ]
     return repairs or [whole]
+
+
+def _common_prefix(first: str, second: str) -> int:
+    """The length of the longest common prefix of two strings.
+
+    Bisection over slices compares in C; a loop over characters in Python cost more than
+    ftfy's repair on a long line.
+    """
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _shorten(text: str) -> str:
