@@ -185,3 +185,22 @@ def test_a_canonical_tag_does_not_hide_a_variant_on_its_line() -> None:
 def test_colon_and_equals_tags_on_alternate_lines_are_reported_in_line_order() -> None:
     text = entry("DURATION: 1h\nDURATION=2h\nDURATION: 3h\nDURATION=4h")
     assert [line for line, _ in findings(text, RULE)] == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Canonical at the very start of the file: nothing before it to look at.
+        ("$DURATION=5m\n\n" + entry("@alice"), []),
+        # Canonical up to its unit only: still a variant.
+        (
+            entry("@alice $DURATION=1.5hours"),
+            [(3, message("$DURATION=1.5hours", "$DURATION=1.5h"))],
+        ),
+        (entry("@alice $DURATION=20mins"), [(3, message("$DURATION=20mins", "$DURATION=20m"))]),
+    ],
+)
+def test_only_a_whole_canonical_tag_is_passed_over(
+    text: str, expected: list[tuple[int, str]]
+) -> None:
+    assert findings(text, RULE) == expected
