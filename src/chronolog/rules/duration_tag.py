@@ -70,8 +70,8 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
 def _candidate_lines(log: Log) -> list[int]:
     """The lines where a non-canonical tag may be: an `n` before `=` or `:` and a digit.
 
-    Two scans for that over the whole text, one per separator, cost a fifth of the full
-    pattern's, which then runs on these few lines only.
+    Two scans of the whole text find them, one per separator; the full pattern, many
+    times slower per character, then runs on these few lines only.
     """
     text = "\n".join(log.lines)
     starts: list[int] = []
@@ -80,7 +80,8 @@ def _candidate_lines(log: Log) -> list[int]:
         for match in candidate.finditer(text):
             word_end = match.start()
             if text[word_end - 1] in " \t":
-                # The spaces end after the previous match, which ends in a digit.
+                # Strip back no further than the previous match: it ends in a digit, so
+                # the spaces cannot reach into it, and no stretch is stripped twice.
                 word_end = searched + len(text[searched:word_end].rstrip(" \t"))
             searched = match.end()
             if word_end and text[word_end - 1] in "nN":
