@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import ftfy
@@ -145,3 +147,26 @@ LINE = st.lists(st.one_of(CLEAN, garbled()), max_size=6).map(" ".join)
 def test_on_random_text_with_mojibake_the_filter_loses_nothing(lines: list[str]) -> None:
     text = "## 2022-10-21\n\n" + "\n".join(line.replace("\r", " ") for line in lines) + "\n"
     assert filtered_lines(text) == unfiltered_lines(text)
+
+
+@pytest.mark.parametrize(
+    ("body", "imported"),
+    [
+        ("@alice naïve café in Zürich, déjà vu 👉 “quoted”", False),
+        ("@alice caf\u00c3\u00a9", True),
+    ],
+)
+def test_ftfy_is_imported_only_when_a_line_can_hold_mojibake(body: str, imported: bool) -> None:
+    text = f"## 2022-10-21\n\n{body}\n"
+    script = (
+        "import sys, datetime\n"
+        "from chronolog.check import check_log\n"
+        "from chronolog.parse import parse_log\n"
+        "from chronolog.rule import Context\n"
+        f"check_log(parse_log({text!r}), Context(datetime.date(2026, 11, 25)))\n"
+        "print('ftfy' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.split() == [str(imported)]
