@@ -160,3 +160,65 @@ def test_a_huge_heading_is_quoted_short() -> None:
         "`## 25/11/2022 " + "y" * 66 + "…` is not an ISO 8601 date; did you mean "
         "`## 2022-11-25 " + "y" * 66 + "…`?"
     )
+
+
+def resolved(written: str, iso: str, order: str) -> str:
+    return (
+        f"`## {written}` is not an ISO 8601 date; did you mean `## {iso}`? "
+        f"(read {order}: the only reading that keeps the entries in order)"
+    )
+
+
+def test_the_neighbours_of_an_ambiguous_date_are_the_nearest_dated_entries() -> None:
+    # Undated entries (ambiguous, impossible or dateless) are skipped: each ambiguous date
+    # is read against the nearest entries that have a date, above and below.
+    text = log(
+        "## 2022-05-20",
+        "## 11/05/2022",
+        "## 2022-02-30",
+        "## 10/05/2022",
+        "## 2022-05-08",
+        "## Notes",
+        "## 07/05/2022",
+        "## 2022-05-01",
+    )
+    assert [(line, message.split(";")[0]) for line, message in findings(text, RULE)] == [
+        (7, "`## 11/05/2022` is not an ISO 8601 date"),
+        (11, "`2022-02-30` is not a real calendar date (February 2022 has 28 days)"),
+        (15, "`## 10/05/2022` is not an ISO 8601 date"),
+        (23, "`## Notes` does not start with a date"),
+        (27, "`## 07/05/2022` is not an ISO 8601 date"),
+    ]
+    assert fixed(text, RULE, unsafe=True) == log(
+        "## 2022-05-20",
+        "## 2022-05-11",
+        "## 2022-02-30",
+        "## 2022-05-10",
+        "## 2022-05-08",
+        "## Notes",
+        "## 2022-05-07",
+        "## 2022-05-01",
+    )
+
+
+@pytest.mark.parametrize(
+    ("headings", "line", "iso", "order"),
+    [
+        # Only a dated entry below: November 5 is after June 1, May 11 is not.
+        (("## 11/05/2022", "## 2022-06-01"), 3, "2022-11-05", "month first"),
+        # Only a dated entry above, past an undated one: May 11 is before June 1.
+        (("## 2022-06-01", "## Notes", "## 11/05/2022"), 11, "2022-05-11", "day first"),
+    ],
+)
+def test_an_ambiguous_date_at_either_end_is_read_against_its_one_neighbour(
+    headings: tuple[str, ...], line: int, iso: str, order: str
+) -> None:
+    found = findings(log(*headings), RULE)
+    assert (line, resolved("11/05/2022", iso, order)) in found
+
+
+def test_thousands_of_ambiguous_dates_in_a_row_are_each_read_against_the_same_neighbours() -> None:
+    count = 8_000
+    text = log("## 2022-05-12", *["## 11/05/2022"] * count, "## 2022-05-04")
+    expected = resolved("11/05/2022", "2022-05-11", "day first")
+    assert findings(text, RULE) == [(7 + 4 * n, expected) for n in range(count)]

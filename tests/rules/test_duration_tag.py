@@ -151,3 +151,56 @@ def test_fixing_twice_equals_fixing_once_and_the_result_checks_clean() -> None:
     once = fixed(reference(), RULE)
     assert fixed(once, RULE) == once
     assert findings(once, RULE) == []
+
+
+# Where a tag can hide from the scan that picks the lines the full pattern runs on.
+
+
+def test_a_tag_on_the_first_line_of_the_file_is_found() -> None:
+    text = "DURATION=5m\n\n" + entry("@alice")
+    assert findings(text, RULE) == [(1, message("DURATION=5m", "$DURATION=5m"))]
+
+
+def test_spaces_and_tabs_around_either_separator_are_seen() -> None:
+    text = entry("DURATION \t= 10m\n\nDURATION\t:\t5h\n\nDURATION  =  7 m")
+    assert findings(text, RULE) == [
+        (3, message("DURATION \t= 10m", "$DURATION=10m")),
+        (5, message("DURATION\t:\t5h", "$DURATION=5h")),
+        (7, message("DURATION  =  7 m", "$DURATION=7m")),
+    ]
+
+
+def test_a_separator_after_only_spaces_at_the_start_of_the_file_is_not_a_tag() -> None:
+    # Looking back from `=` for the word must stop at the start, not wrap round to the
+    # end of the file (which ends in "an" and spaces here).
+    text = "  = 5 and : 6\n\n" + entry("DURATION=5m, then\n\nx = 1, y: 2 and a plan  ")
+    assert findings(text, RULE) == [(5, message("DURATION=5m", "$DURATION=5m"))]
+
+
+def test_a_canonical_tag_does_not_hide_a_variant_on_its_line() -> None:
+    text = entry("$DURATION=45m, then DURATION=10m\n\n$DURATION=5m $DURATION=1h")
+    assert findings(text, RULE) == [(3, message("DURATION=10m", "$DURATION=10m"))]
+
+
+def test_colon_and_equals_tags_on_alternate_lines_are_reported_in_line_order() -> None:
+    text = entry("DURATION: 1h\nDURATION=2h\nDURATION: 3h\nDURATION=4h")
+    assert [line for line, _ in findings(text, RULE)] == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Canonical at the very start of the file: nothing before it to look at.
+        ("$DURATION=5m\n\n" + entry("@alice"), []),
+        # Canonical up to its unit only: still a variant.
+        (
+            entry("@alice $DURATION=1.5hours"),
+            [(3, message("$DURATION=1.5hours", "$DURATION=1.5h"))],
+        ),
+        (entry("@alice $DURATION=20mins"), [(3, message("$DURATION=20mins", "$DURATION=20m"))]),
+    ],
+)
+def test_only_a_whole_canonical_tag_is_passed_over(
+    text: str, expected: list[tuple[int, str]]
+) -> None:
+    assert findings(text, RULE) == expected

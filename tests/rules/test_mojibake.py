@@ -132,3 +132,23 @@ def test_no_other_log_has_mojibake(name: str) -> None:
         [] if name != "SOURCE.md" else [(96, message(POINTING, "👉", " (and 1 more on this line)"))]
     )
     assert findings(text, RULE) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "columns", "bad", "good"),
+    [
+        ("Ã©", (1, 3), "Ã©", "é"),
+        ("Ã© at the start", (1, 3), "Ã©", "é"),
+        ("ends with Ã©", (11, 13), "Ã©", "é"),
+        # The repair's own characters on both sides of the mojibake do not shift it.
+        ("ééÃ©é", (3, 5), "Ã©", "é"),
+        # Adjacent mojibake is one stretch.
+        (f"{POINTING}{POINTING} x", (1, 9), POINTING * 2, "👉👉"),
+    ],
+)
+def test_the_columns_span_exactly_the_mojibake(
+    body: str, columns: tuple[int, int], bad: str, good: str
+) -> None:
+    [finding] = check_log(parse_log(entry(body)), Context(dt.date(2026, 11, 25)), [MOJIBAKE])
+    assert (finding.column, finding.end_column) == columns
+    assert finding.message == message(bad, good)

@@ -31,6 +31,9 @@ def test_keeps_a_longest_non_increasing_run_preferring_the_top() -> None:
     assert kept(1, 2, 3) == {0}  # an ascending log: keep the top, move the rest
     assert kept(9, 8, 20, 7, 6) == {0, 1, 3, 4}  # one stray entry, not everything after it
     assert kept() == set()
+    assert kept(7) == {0}
+    assert kept(*range(31, 0, -1)) == set(range(31))  # a log in order keeps every entry
+    assert kept(*range(31, 1, -1), 2, 3) == set(range(31))  # all but the last, 3 after 2
 
 
 def test_flags_only_the_entry_out_of_place_and_moves_it_byte_for_byte() -> None:

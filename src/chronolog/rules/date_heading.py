@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from chronolog.dates import DateSpelling, read_date
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule, excerpt
 
+# The dates of the nearest dated entries above and below an entry.
+Neighbours = tuple[dt.date | None, dt.date | None]
+
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
+    neighbours: list[Neighbours] | None = None  # computed on the first ambiguous date
     for index, entry in enumerate(log.entries):
         if entry.date is not None:
             continue
@@ -31,7 +35,9 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
         elif (date := spelling.unambiguous) is not None:
             yield _rewrite(log, entry, spelling, date, unsafe=spelling.two_digit_year)
         else:
-            yield _ambiguous(log, index, spelling)
+            if neighbours is None:
+                neighbours = _neighbour_dates(log.entries)
+            yield _ambiguous(log, index, spelling, neighbours[index])
 
 
 def _rewrite(
@@ -58,16 +64,29 @@ def _rewrite(
     )
 
 
-def _neighbour_dates(log: Log, index: int) -> tuple[dt.date | None, dt.date | None]:
-    """The dates of the nearest dated entries above and below entry `index`."""
-    above = next((e.date for e in reversed(log.entries[:index]) if e.date), None)
-    below = next((e.date for e in log.entries[index + 1 :] if e.date), None)
-    return above, below
+def _neighbour_dates(entries: Sequence[Entry]) -> list[Neighbours]:
+    """For each entry, the dates of the nearest dated entries above and below it.
+
+    Two sweeps over the entries, one down and one up: a log full of undated entries costs
+    no more than one with a few (searching from each entry in turn was quadratic).
+    """
+    above: list[dt.date | None] = []
+    nearest: dt.date | None = None
+    for entry in entries:
+        above.append(nearest)
+        nearest = entry.date or nearest
+    below: list[dt.date | None] = []
+    nearest = None
+    for entry in reversed(entries):
+        below.append(nearest)
+        nearest = entry.date or nearest
+    below.reverse()
+    return list(zip(above, below, strict=True))
 
 
-def _ambiguous(log: Log, index: int, spelling: DateSpelling) -> Finding:
+def _ambiguous(log: Log, index: int, spelling: DateSpelling, neighbours: Neighbours) -> Finding:
     """Pick the only reading that keeps newest-first order, or name every reading."""
-    above, below = _neighbour_dates(log, index)
+    above, below = neighbours
     fitting = [
         reading
         for reading in spelling.readings

@@ -14,18 +14,37 @@ from collections.abc import Iterator
 from chronolog.model import Applicability, Edit, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
 
-# What UTF-8 read as Windows-1252 or Latin-1 always contains: a lead byte (Â to ô)
-# followed by a continuation byte (U+0080 to U+00BF or their Windows-1252 letters), a
-# two-byte lead followed by a space that was a no-break space, or a lone C1 control.
-# Mojibake through other encodings (MacRoman, cp437, Windows-1251) is not looked for.
-_CONTINUATION = (
-    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
-    "\u20ac\u2122"
+
+def _decoded(encoding: str, first: int, last: int) -> str:
+    """What `encoding` makes of the bytes `first` to `last`, leaving out undefined ones."""
+    return bytes(range(first, last + 1)).decode(encoding, errors="ignore")
+
+
+# UTF-8 read as Windows-1252 or Latin-1 is a lead byte (0xC2 to 0xF4: `Â` to `ô` in both)
+# followed by continuation bytes (0x80 to 0xBF, as either encoding reads them; the five
+# that Windows-1252 leaves undefined come out as C1 controls, which Latin-1 covers).
+_LEAD = _decoded("latin-1", 0xC2, 0xF4)
+_CONTINUATION = "".join(
+    sorted({*_decoded("latin-1", 0x80, 0xBF), *_decoded("windows-1252", 0x80, 0xBF)})
 )
+# The only lines ftfy's `fix_encoding` can repair through those two encodings, read from
+# its code: the bytes the line encodes to must decode as UTF-8 into something else, so they
+# hold a lead byte followed by a continuation byte, after ftfy has put back a no-break
+# space that became a space (`restore_byte_a0`) or turned a sequence with a lost byte (`?`
+# or `�`) into `�` (`replace_lossy_sequences`); or a C1 control, which only Windows-1252
+# read as Latin-1 leaves. tests/rules/test_mojibake.py checks every pair of characters
+# and random text against ftfy itself. Mojibake through other encodings (MacRoman,
+# cp437, Windows-1251) is not looked for.
 MAYBE_MOJIBAKE = re.compile(
-    f"[\u00c2-\u00f4][{_CONTINUATION}]|[\u00c2-\u00df] |[\u00e0-\u00ef] [{_CONTINUATION}]"
-    "|[\u0080-\u009f]"
+    "|".join(
+        (
+            f"[{_LEAD}][{_CONTINUATION}\ufffd]",
+            f"[\u00c2-\u00df] |[\u00e0-\u00f4] [{_CONTINUATION}]",
+            f"[\u00c2\u00c3]\\?|[\u00e0-\u00f4]\\?[{_CONTINUATION}\ufffd]",
+            "\u00c0\u20ac",  # `À€`: U+0000 in Java's modified UTF-8, which ftfy decodes too
+            "[\u0080-\u009f]",
+        )
+    )
 )
 _EXCERPT_LENGTH = 24
 _MAX_ALIGNED = 2000
@@ -80,16 +99,9 @@ def _repairs(line: str, repaired: str) -> list[tuple[Span, Span]]:
     repair. A very long differing stretch is reported as one span rather than aligned
     (alignment is quadratic).
     """
-    prefix = 0
+    prefix = _common_prefix(line, repaired)
     limit = min(len(line), len(repaired))
-    while prefix < limit and line[prefix] == repaired[prefix]:
-        prefix += 1
-    suffix = 0
-    while (
-        suffix < limit - prefix
-        and line[len(line) - 1 - suffix] == repaired[len(repaired) - 1 - suffix]
-    ):
-        suffix += 1
+    suffix = min(_common_prefix(line[::-1], repaired[::-1]), limit - prefix)
     bad, good = line[prefix : len(line) - suffix], repaired[prefix : len(repaired) - suffix]
     whole = ((prefix, prefix + len(bad)), (prefix, prefix + len(good)))
     if len(bad) > _MAX_ALIGNED:
@@ -101,6 +113,22 @@ def _repairs(line: str, repaired: str) -> list[tuple[Span, Span]]:
         if tag != "equal"
     ]
     return repairs or [whole]
+
+
+def _common_prefix(first: str, second: str) -> int:
+    """The length of the longest common prefix of two strings.
+
+    Bisection over slices compares in C; a loop over characters in Python cost more than
+    ftfy's repair on a long line.
+    """
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _shorten(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Sequence
 
 from chronolog.model import Applicability, Edit, Entry, Finding, Fix, Log, Severity
@@ -23,6 +24,8 @@ def keep_in_order(dates: Sequence[dt.date], changed: Sequence[bool] | None = Non
     Fenwick tree over the dates' ranks gives the best chain ending at or below each date.
     """
     count = len(dates)
+    if all(above >= below for above, below in itertools.pairwise(dates)):
+        return set(range(count))  # already in order: the one longest run is every entry
     ranks = {date: rank for rank, date in enumerate(sorted(set(dates)))}
     # Scores compare as (length, unchanged entries kept, position): the position, counted
     # bottom-up, makes ties go to the chain that reaches nearest the top.
