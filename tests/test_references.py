@@ -384,7 +384,7 @@ https://github.com/o/r/issues/25
 [earlier](#2024-05-02-fixed-3) is an anchor, [spec](../spec.md#L30) a path.
 https://sourcegraph.com/github.com/o/r/pull/27 is another host; https://github.com/o/r/commit/28
 and https://github.com/o/r/pulls and https://github.com/o/r/issues/new are not issues.
-issue#29, a&#30, x/y/z#31 and https://example.com/a/b#32 are not references either.
+issue#29, x/y/z#31 and https://example.com/a/b#32 are not references, a&#30 is.
 
 # Archive
 
@@ -408,7 +408,7 @@ def test_what_counts_and_what_does_not() -> None:
             "o/r#13",
             "o/r#14",
         },
-        16: {"o/infra#3248", "o/r#26"},
+        16: {"o/infra#3248", "o/r#26", "o/log#30"},
     }
 
 

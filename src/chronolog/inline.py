@@ -126,7 +126,13 @@ def _without_definitions(run: Prose, env: dict[str, Any]) -> Iterator[Prose]:
             yield Prose(run.line + token.map[0], token.content)
 
 
+class _Parser(MarkdownIt):
+    def normalizeLink(self, url: str) -> str:
+        # Link targets are matched, never rendered: percent-encoding them only costs time.
+        return url
+
+
 @cache
 def _parser() -> MarkdownIt:
     # The core "inline" rule stays off: callers parse only the runs they need.
-    return MarkdownIt("commonmark").disable(["inline", "text_join"])
+    return _Parser("commonmark").disable(["inline", "text_join"])
