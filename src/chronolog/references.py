@@ -42,13 +42,14 @@ _OWNER = LOGIN.pattern
 _REPO = r"[A-Za-z0-9._-]{1,100}"
 # A URL runs from its scheme (or `www.`) to the next space.
 _ANY_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+")
-# The owner is the whole name before `/`: nothing that could be part of a longer name
-# or a path (`.`, `-`, `/`, `@`) may come before it.
-_SHORT = re.compile(
-    rf"(?<![\w./@-])(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>\d+)(?!\w)"
-    r"|(?<!\w)#(?P<own>\d+)(?!\w)"
-    r"|(?<!\w)(?i:GH)-(?P<gh>\d+)(?!\w)"
-)
+# Every `#N` and `GH-N` not followed by a word character: what precedes it decides.
+_NUMBER = re.compile(r"(?i)(?:(?P<gh>GH-)|#)(?P<number>\d+)(?!\w)")
+_WORD = re.compile(r"\w")
+# `owner/repo` right before a `#N`. The owner is the whole name before the `/`: nothing
+# that could be part of a longer name or a path (`.`, `-`, `/`, `@`) may come before it.
+_QUALIFIER = re.compile(rf"(?<![\w./@-])(?P<owner>{_OWNER})/(?P<repo>{_REPO})\Z")
+_QUALIFIER_REACH = 39 + 1 + 100
+_REPO_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,12 +219,17 @@ def _references_in(
             if match is not None:
                 yield from _url_reference(match)
         prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
-    for match in _SHORT.finditer(prose):
-        if match["number"] is not None:
-            if match["repo"] not in (".", ".."):
-                yield from _reference(match["owner"], match["repo"], match["number"], None)
-        elif where is _Where.PROSE:
-            yield from _reference(own_owner, own_repo, match["own"] or match["gh"], None)
+    for match in _NUMBER.finditer(prose):
+        start = match.start()
+        before = prose[start - 1] if start else " "
+        if match["gh"] is None and before in _REPO_CHARS:
+            qualifier = _QUALIFIER.search(prose, max(0, start - _QUALIFIER_REACH), start)
+            if qualifier is not None:
+                if qualifier["repo"] not in (".", ".."):
+                    yield from _reference(qualifier["owner"], qualifier["repo"], match["number"])
+                continue
+        if where is _Where.PROSE and _WORD.match(before) is None:
+            yield from _reference(own_owner, own_repo, match["number"])
 
 
 def _url_reference(match: re.Match[str]) -> Iterator[Reference]:
@@ -231,7 +237,7 @@ def _url_reference(match: re.Match[str]) -> Iterator[Reference]:
     yield from _reference(match["owner"], match["repo"], match["number"], kind)
 
 
-def _reference(owner: str, repo: str, number: str, kind: str | None) -> Iterator[Reference]:
+def _reference(owner: str, repo: str, number: str, kind: str | None = None) -> Iterator[Reference]:
     value = int(number)
     # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one.
     if 0 < value < 2**31 and owner and repo:
