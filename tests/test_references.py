@@ -531,6 +531,8 @@ AUTOLINK_CASES: list[tuple[str, set[str]]] = [
     ("<https://github.com/o/r/issues/5>", {"o/r#5"}),
     ("[the bug](https://github.com/o/r/issues/5)", {"o/r#5"}),
     ("[the bug][b]\n\n[b]: https://github.com/o/r/issues/5", {"o/r#5"}),
+    ("[b]: https://github.com/o/r/issues/5\nan unused definition, then #6", {"o/log#6"}),
+    ("[the bug][nowhere] https://example.com/#5", set()),
     ("https://github.com/o-/r/issues/5", set()),
     ("https://github.com/o/r/issues", set()),
     ("https://github.com/o/r/issues/new", set()),

@@ -222,8 +222,9 @@ def _references_in(
     for match in _NUMBER.finditer(prose):
         start = match.start()
         before = prose[start - 1] if start else " "
-        if match["gh"] is None and before in _REPO_CHARS:
-            qualifier = _QUALIFIER.search(prose, max(0, start - _QUALIFIER_REACH), start)
+        reach = max(0, start - _QUALIFIER_REACH)
+        if match["gh"] is None and before in _REPO_CHARS and prose.rfind("/", reach, start) >= 0:
+            qualifier = _QUALIFIER.search(prose, reach, start)
             if qualifier is not None:
                 if qualifier["repo"] not in (".", ".."):
                     yield from _reference(qualifier["owner"], qualifier["repo"], match["number"])
