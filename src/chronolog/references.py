@@ -239,7 +239,8 @@ def _url_reference(match: re.Match[str]) -> Iterator[Reference]:
 
 
 def _reference(owner: str, repo: str, number: str, kind: str | None = None) -> Iterator[Reference]:
-    value = int(number)
-    # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one.
+    # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one
+    # (and thousands of digits would not even convert).
+    value = int(number) if len(number) <= 10 else 0
     if 0 < value < 2**31 and owner and repo:
         yield Reference(owner, repo, value, kind)
