@@ -50,8 +50,12 @@ def inline_view(log: Log) -> InlineView:
     """Group every line outside code, HTML blocks and headings into prose runs.
 
     A run ends at a blank line, a code or HTML block, a heading, a new list item or a
-    change of block quote depth. Link reference definitions at the start of a run are
-    taken out of it and collected, as GitHub's renderer does.
+    change of block quote depth, so it is one paragraph, list item text or table as
+    GitHub shows it, except where a lazy continuation line (a quote's line without its
+    `>`) or a thematic break inside a paragraph splits or joins runs: only a code span
+    or link written across that line can come out differently. Link reference
+    definitions at the start of a run are taken out of it and collected, as GitHub's
+    renderer does.
     """
     heading_at: dict[int, Heading] = {}
     for each in log.headings:
