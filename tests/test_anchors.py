@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import unicodedata
+from typing import Any
+
+import pytest
 
 from chronolog.anchors import (
+    DROPPED_CATEGORIES,
     entry_anchor,
     entry_lines,
     github_anchor,
     heading_anchors,
     heading_link,
     permalink,
-    rendered_text,
+    slug,
 )
+from chronolog.inline import rendered_text
 from chronolog.parse import parse_log
-from tests.conftest import LOGS
+from tests.conftest import FIXTURES, LOGS
+
+# github-slugger's 78 cases: headings in document order and the anchor GitHub gave each.
+SLUGGER_CASES: list[dict[str, Any]] = json.loads(
+    (FIXTURES / "github-slugger" / "fixtures.json").read_text(encoding="utf-8")
+)
+# The 35 cases after the first 43 sample one Unicode general category (or group) each.
+CATEGORY_CASES = SLUGGER_CASES[43:]
 
 # (heading line, anchor, last non-blank line) of every entry of the reference log.
 REFERENCE_ENTRIES = [
@@ -153,16 +166,113 @@ def test_the_logs_own_anchor_links_resolve() -> None:
     assert "2022-04-04-secondswaitedforexpecteddispatch" in anchors
 
 
+def slugger_input(case: dict[str, Any]) -> str:
+    """The case's heading text, less code points assigned after GitHub rendered it.
+
+    The cases were rendered with Unicode 13.0; a later Unicode (Python 3.12 has 15.0)
+    assigns some of the "Unassigned" code points, as letters that an anchor keeps. They
+    are no longer unassigned, so they leave that case: dropping a dropped character
+    changes no anchor.
+    """
+    text: str = case["input"]
+    if case["name"] != "Unassigned":
+        return text
+    return "".join(
+        char
+        for char in text
+        if unicodedata.category(char) == "Cn" or char in " ab" or char in case["expected"]
+    )
+
+
+def test_all_github_slugger_cases_in_document_order() -> None:
+    seen: dict[str, int] = {}
+    anchors = [(case["name"], github_anchor(slugger_input(case), seen)) for case in SLUGGER_CASES]
+
+    assert (len(SLUGGER_CASES), len(CATEGORY_CASES)) == (78, 35)
+    assert anchors == [(case["name"], case["expected"]) for case in SLUGGER_CASES]
+
+
+@pytest.mark.parametrize("case", CATEGORY_CASES, ids=[c["name"] for c in CATEGORY_CASES])
+def test_the_class_table_from_unicodedata_agrees_with_github_per_character(
+    case: dict[str, Any],
+) -> None:
+    # Each case is `a`, then sample characters of one class separated by spaces, then `b`:
+    # the characters GitHub kept are the ones in the anchor between `a` and `b`.
+    samples = slugger_input(case)[1:-1].replace(" ", "")
+    expected = case["expected"]
+    github_kept = set(expected[1 : expected.rindex("b")]) - {"-"}
+
+    assert set("".join(slug(char) for char in samples)) - {"-"} == github_kept
+
+
+def test_the_dropped_categories() -> None:
+    # Other numbers, punctuation but `_`, symbols, controls, format, private use,
+    # unassigned, separators.
+    assert " ".join(sorted(DROPPED_CATEGORIES)) == (
+        "Cc Cf Cn Co No Pd Pe Pf Pi Po Ps Sc Sk Sm So Zl Zp Zs"
+    )
+    assert slug("x²① ⓐ 🅰 ½ Ⅻ ‿ é") == "x-ⓐ-🅰--ⅻ-‿-é"
+
+
+def test_the_counter_never_reuses_an_anchor() -> None:
+    seen: dict[str, int] = {}
+
+    assert [github_anchor(text, seen) for text in ["echo", "echo", "echo 1", "echo"]] == [
+        "echo",
+        "echo-1",
+        "echo-1-1",
+        "echo-2",
+    ]
+
+
 def test_github_anchor_rules() -> None:
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
 
     assert github_anchor("Assumption 1 - it is bash", seen) == "assumption-1---it-is-bash"
     assert github_anchor("What's new? C++ & Go!", seen) == "whats-new-c--go"
     assert github_anchor("snake_case Ünïcödé 日本", seen) == "snake_case-ünïcödé-日本"
-    assert github_anchor("  Trimmed  ", seen) == "trimmed"
     assert github_anchor("Fire 🔥", seen) == "fire-"
-    assert github_anchor("Trimmed", seen) == "trimmed-1"
-    assert github_anchor("trimmed", seen) == "trimmed-2"
+    assert github_anchor("Trimmed", seen) == "trimmed"
+    assert github_anchor("trimmed", seen) == "trimmed-1"
+
+
+HEADINGS = """# Headings as GitHub renders them
+
+## [link][ref]
+
+## [undefined][nowhere]
+
+## `code` *em* __strong__ <b>tag</b> [text](https://x.y/z) ![img](a.png)
+
+##   Trimmed by the parser   ##
+
+# &#x20;a&#x20;
+
+### echo
+
+### echo
+
+echo 1
+------
+
+[ref]: https://example.com/defined-below-its-use
+"""
+
+
+def test_anchors_come_from_the_rendered_heading() -> None:
+    log = parse_log(HEADINGS)
+
+    assert list(heading_anchors(log).values()) == [
+        "headings-as-github-renders-them",
+        "link",
+        "undefinednowhere",
+        "code-em-strong-tag-text-",
+        "trimmed-by-the-parser",
+        "-a-",
+        "echo",
+        "echo-1",
+        "echo-1-1",
+    ]
 
 
 def test_rendered_text_drops_markup() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -384,7 +385,7 @@ https://github.com/o/r/issues/25
 [earlier](#2024-05-02-fixed-3) is an anchor, [spec](../spec.md#L30) a path.
 https://sourcegraph.com/github.com/o/r/pull/27 is another host; https://github.com/o/r/commit/28
 and https://github.com/o/r/pulls and https://github.com/o/r/issues/new are not issues.
-issue#29, a&#30, x/y/z#31 and https://example.com/a/b#32 are not references either.
+issue#29, x/y/z#31 and https://example.com/a/b#32 are not references, a&#30 is.
 
 # Archive
 
@@ -408,7 +409,7 @@ def test_what_counts_and_what_does_not() -> None:
             "o/r#13",
             "o/r#14",
         },
-        16: {"o/infra#3248", "o/r#26"},
+        16: {"o/infra#3248", "o/r#26", "o/log#30"},
     }
 
 
@@ -456,3 +457,140 @@ def test_references_in_text() -> None:
 def test_bad_input_is_no_reference() -> None:
     assert refs_by_entry("## 2024-01-01\n\n#0 #99999999999 GH-0 o/r#0\n") == {}
     assert refs_by_entry("") == {}
+
+
+def entry_refs(body: str) -> set[str]:
+    """The references of one entry whose body is `body`, in repository o/log."""
+    found = refs_by_entry(f"## 2024-01-01\n\n{body}\n", "o/log")
+    return found.get(1, set())
+
+
+# GitHub's autolink rules ("Autolinked references and URLs" on docs.github.com): `#N`,
+# `GH-N`, `owner/repo#N` and issue or pull request URLs, after the start of the text or a
+# character that is not a letter, digit or `_`; an owner spelled as a GitHub login; not
+# inside another URL; nothing in code. Each case: (entry body, what GitHub links).
+LONG_OWNER = "a" * 39
+AUTOLINK_CASES: list[tuple[str, set[str]]] = [
+    # `#N`: the log's own repository.
+    ("#5", {"o/log#5"}),
+    ("see #5.", {"o/log#5"}),
+    ("(#5)", {"o/log#5"}),
+    ('"#5"', {"o/log#5"}),
+    ("-#5", {"o/log#5"}),
+    ("/#5", {"o/log#5"}),
+    ("&#5", {"o/log#5"}),
+    ("##5", {"o/log#5"}),
+    ("[#5]", {"o/log#5"}),
+    ("*#5*", {"o/log#5"}),
+    ("**#5**", {"o/log#5"}),
+    ("\\#5", {"o/log#5"}),
+    ("&#35;5", {"o/log#5"}),
+    ("#5,#6", {"o/log#5", "o/log#6"}),
+    ("x#5", set()),
+    ("_#5", set()),
+    ("#5a", set()),
+    ("#5_", set()),
+    ("#-5", set()),
+    ("# 5 in a line", set()),
+    ("#0", set()),
+    ("#2147483648", set()),
+    ("#" + "1" * 5000, set()),
+    # `GH-N`, in any case.
+    ("GH-5", {"o/log#5"}),
+    ("gh-5", {"o/log#5"}),
+    ("Gh-5", {"o/log#5"}),
+    ("-GH-5", {"o/log#5"}),
+    ("(gh-5)", {"o/log#5"}),
+    ("xGH-5", set()),
+    ("GH-5x", set()),
+    ("GH5", set()),
+    ("GH-0", set()),
+    # `owner/repo#N`.
+    ("o/r#5", {"o/r#5"}),
+    ("(o/r#5)", {"o/r#5"}),
+    ("octo-org/my.repo_name-2#5", {"octo-org/my.repo_name-2#5"}),
+    (f"{LONG_OWNER}/r#5", {f"{LONG_OWNER}/r#5"}),
+    (f"{LONG_OWNER}a/r#5", set()),
+    ("o-/r#5", set()),
+    ("-o/r#5", set()),
+    ("o--x/r#5", set()),
+    ("o_x/r#5", set()),
+    ("o/..#5", set()),
+    ("o/r#5a", set()),
+    ("o/r#0", set()),
+    ("octocat#5", set()),
+    # Issue and pull request URLs on the log's host.
+    ("https://github.com/o/r/issues/5", {"o/r#5"}),
+    ("https://github.com/o/r/pull/5", {"o/r#5"}),
+    ("http://github.com/o/r/issues/5", {"o/r#5"}),
+    ("https://www.github.com/o/r/issues/5", {"o/r#5"}),
+    ("https://github.com/O/R/issues/5", {"O/R#5"}),
+    ("https://github.com/o/r/issues/5#issuecomment-1", {"o/r#5"}),
+    ("https://github.com/o/r/pull/5/files", {"o/r#5"}),
+    ("https://github.com/o/r/pull/5/commits/0123abc", {"o/r#5"}),
+    ("https://github.com/o/r/issues/5,#6", {"o/r#5"}),
+    ("<https://github.com/o/r/issues/5>", {"o/r#5"}),
+    ("[the bug](https://github.com/o/r/issues/5)", {"o/r#5"}),
+    ("[the bug][b]\n\n[b]: https://github.com/o/r/issues/5", {"o/r#5"}),
+    ("[b]: https://github.com/o/r/issues/5\nan unused definition, then #6", {"o/log#6"}),
+    ("[the bug][nowhere] https://example.com/#5", set()),
+    ("https://github.com/o-/r/issues/5", set()),
+    ("https://github.com/o/r/issues", set()),
+    ("https://github.com/o/r/issues/new", set()),
+    ("https://github.com/o/r/issues/5x", set()),
+    ("https://github.com/o/r/commit/5", set()),
+    ("https://gitlab.com/o/r/issues/5", set()),
+    # Not inside another URL.
+    ("https://example.com/?next=https://github.com/o/r/issues/5", set()),
+    ("https://example.com/go/https://github.com/o/r/issues/5", set()),
+    ("[x](https://example.com/?u=https://github.com/o/r/issues/5)", set()),
+    ("https://sourcegraph.com/github.com/o/r/pull/5", set()),
+    ("https://example.com/#5", set()),
+    ("https://example.com/o/r#5", set()),
+    ("www.example.com/#5", set()),
+    # Nothing in code; link targets that are no URL are anchors.
+    ("`#5` and `https://github.com/o/r/issues/6`", set()),
+    ("a `code\n#5` span", set()),
+    ("```\n#5\n```", set()),
+    ("    #5 indented", set()),
+    ("a <!-- #5 --> b", set()),
+    ("[#5](https://example.com)", set()),
+    ("[earlier](#5)", set()),
+    ("![#5](https://github.com/o/r/issues/5)", set()),
+    # Every kind of prose block.
+    ("> a quote #5", {"o/log#5"}),
+    ("- an item #5\n  1. nested gh-6", {"o/log#5", "o/log#6"}),
+    ("| a | b |\n| - | - |\n| x | #5 |", {"o/log#5"}),
+    ("### Sub-heading #5", {"o/log#5"}),
+    ("<span>#5</span>", {"o/log#5"}),
+    ("<details>\n\n#5\n\n</details>", {"o/log#5"}),
+]
+# Where chronolog differs from GitHub on purpose (docs/backlinks.md says why): (entry
+# body, what chronolog finds, what GitHub links).
+DIFFERENCES: list[tuple[str, set[str], set[str]]] = [
+    ("[o/r#5](https://example.com)", {"o/r#5"}, set()),
+    ("[see https://github.com/o/r/issues/5](https://example.com)", {"o/r#5"}, set()),
+    ("<div>\n#5\n</div>", set(), {"o/log#5"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"), AUTOLINK_CASES, ids=[body[:60] for body, _ in AUTOLINK_CASES]
+)
+def test_autolinked_references_as_github_links_them(body: str, expected: set[str]) -> None:
+    assert entry_refs(body) == expected
+
+
+def test_there_are_at_least_72_crafted_cases() -> None:
+    assert len(AUTOLINK_CASES) >= 72
+    assert len({body for body, _ in AUTOLINK_CASES}) == len(AUTOLINK_CASES)
+
+
+@pytest.mark.parametrize(("body", "ours", "github"), DIFFERENCES)
+def test_differences_from_github_are_documented(
+    body: str, ours: set[str], github: set[str]
+) -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "backlinks.md").read_text(encoding="utf-8")
+
+    assert entry_refs(body) == ours
+    assert body.replace("\n", "\\n") in docs

@@ -24,8 +24,8 @@ from chronolog.anchors import (
     heading_anchors,
     heading_link,
     permalink,
-    rendered_text,
 )
+from chronolog.inline import rendered_text
 from chronolog.model import Log
 from chronolog.references import EntryReferences, Reference
 

@@ -1,24 +1,30 @@
 """Find the GitHub issues and pull requests each log entry refers to.
 
-What counts, in an entry's paragraphs, list items, block quotes and headings:
+What counts, in an entry's paragraphs, list items, block quotes, table rows and
+headings, as GitHub's autolinked references read them:
 
 - a link or bare URL to an issue or pull request on the log repository's web host
   (`https://HOST/o/r/issues/1`, `https://HOST/o/r/pull/2`, with any tail such as
-  `#issuecomment-...`, `/files` or `/commits/<sha>`);
-- `owner/repo#N`;
-- `#N` and `GH-N`, which mean the log's own repository, as GitHub reads them.
+  `#issuecomment-...`, `/files` or `/commits/<sha>`), unless it sits inside another URL
+  (`https://example.com/?next=https://HOST/o/r/issues/1` is a link to example.com);
+- `owner/repo#N`, where the owner is spelled as a GitHub login and the repository as a
+  repository name;
+- `#N` and `GH-N` (any case), which mean the log's own repository, after the start of
+  the text or any character that is not a letter, digit or `_` (`-#5`, `/#5`, `&#5`).
 
 What does not: anything in code spans, fenced or indented code and raw HTML; the
-preamble before the first entry and text under an H1 after it; and `#N` / `GH-N` used as
-the text of a link (`[#3248](https://github.com/o/other/pull/3248)` names the link's
-target, not issue 3248 of the log's repository), and link targets that are not URLs
-(`[earlier](#2022-03-23)` is an anchor). The same target written several ways
-counts once per entry. Owner and repository names are compared case-insensitively, as
-GitHub does.
+preamble before the first entry and text under an H1 after it; `owner#N` (GitHub's docs
+name no such form for issues); and `#N` / `GH-N` used as the text of a link
+(`[#3248](https://github.com/o/other/pull/3248)` names the link's target, not issue 3248
+of the log's repository), and link targets that are not URLs (`[earlier](#2022-03-23)`
+is an anchor). The same target written several ways counts once per entry. Owner and
+repository names are compared case-insensitively, as GitHub does. docs/backlinks.md
+lists where this differs from GitHub on purpose.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,19 +32,24 @@ from enum import Enum
 from functools import cache
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from chronolog.handles import LOGIN
+from chronolog.inline import INLINE_MARKUP, Definitions, inline_tokens, inline_view
 from chronolog.model import Entry, Log
 
-_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
+_OWNER = LOGIN.pattern
 _REPO = r"[A-Za-z0-9._-]{1,100}"
-_ANY_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://\S+")
-_SHORT = re.compile(
-    rf"(?<![\w./@-])(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>\d+)(?!\w)"
-    r"|(?<![\w&#/-])#(?P<own>\d+)(?!\w)"
-    r"|(?<![\w-])GH-(?P<gh>\d+)(?!\w)"
-)
+# A URL runs from its scheme (or `www.`) to the next space.
+_ANY_URL = re.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+")
+# Every `#N` and `GH-N` not followed by a word character: what precedes it decides.
+_NUMBER = re.compile(r"(?i)(?:(?P<gh>GH-)|#)(?P<number>\d+)(?!\w)")
+_WORD = re.compile(r"\w")
+# `owner/repo` right before a `#N`. The owner is the whole name before the `/`: nothing
+# that could be part of a longer name or a path (`.`, `-`, `/`, `@`) may come before it.
+_QUALIFIER = re.compile(rf"(?<![\w./@-])(?P<owner>{_OWNER})/(?P<repo>{_REPO})\Z")
+_QUALIFIER_REACH = 39 + 1 + 100
+_REPO_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,23 +111,21 @@ def find_references(log: Log, *, host: str, repo: str) -> tuple[EntryReferences,
     """
     own_owner, _, own_repo = repo.partition("/")
     url = _issue_url_pattern(host)
+    view = inline_view(log)
+    # `[text][label]` takes its URL from a definition: only then may a `[` be a reference.
+    hrefs = (str(definition.get("href", "")) for definition in view.definitions.values())
+    definitions = view.definitions if any(host in href.lower() for href in hrefs) else {}
+    may_refer = _may_refer(host, bool(definitions))
+    starts = [entry.start_line for entry in log.entries]
     found: dict[int, dict[Reference, Reference]] = {}
-    entry_at = _entry_index(log)
-    md = _parser()
-    env: dict[str, object] = {}
-    tokens = md.parse("\n".join(log.lines), env)
-    # `[text][label]` takes its URL from a definition elsewhere: such blocks must be parsed.
-    definitions = bool(env.get("references"))
-    for token in tokens:
-        if token.type != "inline" or token.map is None:
+    for prose in view.prose:
+        index = bisect.bisect_right(starts, prose.line) - 1
+        if index < 0 or prose.line > log.entries[index].end_line:
             continue
-        index = entry_at.get(token.map[0] + 1)
-        if index is None or not _may_refer(token.content, host, definitions):
+        if may_refer.search(prose.text) is None:
             continue
-        children: list[Token] = []
-        md.inline.parse(token.content, md, env, children)
         refs = found.setdefault(index, {})
-        for text, where in _texts(children):
+        for text, where in _texts(prose.text, definitions):
             for ref in _references_in(text, url, own_owner, own_repo, where):
                 known = refs.get(ref)
                 if known is None or known.kind is None:
@@ -137,12 +146,6 @@ def references_in_text(text: str, *, host: str, repo: str) -> frozenset[Referenc
 
 
 @cache
-def _parser() -> MarkdownIt:
-    # Inline parsing runs only on blocks that may hold a reference (see find_references).
-    return MarkdownIt("commonmark").disable(["inline", "text_join"])
-
-
-@cache
 def _issue_url_pattern(host: str) -> re.Pattern[str]:
     return re.compile(
         rf"(?i)https?://(?:www\.)?{re.escape(host)}/(?P<owner>{_OWNER})/(?P<repo>{_REPO})"
@@ -150,22 +153,11 @@ def _issue_url_pattern(host: str) -> re.Pattern[str]:
     )
 
 
-def _entry_index(log: Log) -> dict[int, int]:
-    """Line number -> index of the entry holding it, for lines inside entries."""
-    index: dict[int, int] = {}
-    for position, entry in enumerate(log.entries):
-        for line in range(entry.start_line, entry.end_line + 1):
-            index[line] = position
-    return index
-
-
-def _may_refer(content: str, host: str, definitions: bool) -> bool:
-    return (
-        "#" in content
-        or "GH-" in content
-        or host in content.lower()
-        or (definitions and "[" in content)
-    )
+@cache
+def _may_refer(host: str, definitions: bool = False) -> re.Pattern[str]:
+    """Finds something in every text that may hold a reference (and in few others)."""
+    link = r"|\[" if definitions else ""
+    return re.compile(rf"(?i)#|gh-|{re.escape(host)}{link}")
 
 
 class _Where(Enum):
@@ -174,11 +166,14 @@ class _Where(Enum):
     HREF = "href"
 
 
-def _texts(children: list[Token]) -> Iterator[tuple[str, _Where]]:
-    """The searchable texts of an inline token: runs of prose, link texts and link targets.
+def _texts(markdown: str, definitions: Definitions) -> Iterator[tuple[str, _Where]]:
+    """The searchable texts of inline Markdown: runs of prose, link texts and link targets.
 
     Code spans, raw HTML and images end a run, so nothing spans across them.
     """
+    if INLINE_MARKUP.search(markdown) is None:
+        yield markdown, _Where.PROSE  # renders as itself
+        return
     run: list[str] = []
     link_depth = 0
 
@@ -187,7 +182,8 @@ def _texts(children: list[Token]) -> Iterator[tuple[str, _Where]]:
             yield "".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE
             run.clear()
 
-    for child in children:
+    child: Token
+    for child in inline_tokens(markdown, definitions):
         if child.type in ("text", "text_special"):
             run.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
@@ -207,23 +203,44 @@ def _texts(children: list[Token]) -> Iterator[tuple[str, _Where]]:
 def _references_in(
     text: str, url: re.Pattern[str], own_owner: str, own_repo: str, where: _Where
 ) -> Iterable[Reference]:
-    for match in url.finditer(text):
-        kind = "pull" if match["kind"].lower() == "pull" else "issue"
-        yield from _reference(match["owner"], match["repo"], match["number"], kind)
     if where is _Where.HREF:
         # A link target is a URL or a path (`#2022-03-23` is an anchor): only URLs count.
+        match = url.match(text)
+        if match is not None:
+            yield from _url_reference(match)
         return
-    # URLs of any kind are blanked out so that `#N` inside them is not read as a reference.
-    prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
-    for match in _SHORT.finditer(prose):
-        if match["number"] is not None:
-            yield from _reference(match["owner"], match["repo"], match["number"], None)
-        elif where is _Where.PROSE:
-            yield from _reference(own_owner, own_repo, match["own"] or match["gh"], None)
+    if "://" not in text and "www." not in text.lower():
+        prose = text
+    else:
+        # A URL counts only from its start; anything inside a URL (a query string that
+        # holds another URL, a `#5` fragment) is no reference, so it is blanked out.
+        for any_url in _ANY_URL.finditer(text):
+            match = url.match(any_url[0])
+            if match is not None:
+                yield from _url_reference(match)
+        prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
+    for match in _NUMBER.finditer(prose):
+        start = match.start()
+        before = prose[start - 1] if start else " "
+        reach = max(0, start - _QUALIFIER_REACH)
+        if match["gh"] is None and before in _REPO_CHARS and prose.rfind("/", reach, start) >= 0:
+            qualifier = _QUALIFIER.search(prose, reach, start)
+            if qualifier is not None:
+                if qualifier["repo"] not in (".", ".."):
+                    yield from _reference(qualifier["owner"], qualifier["repo"], match["number"])
+                continue
+        if where is _Where.PROSE and _WORD.match(before) is None:
+            yield from _reference(own_owner, own_repo, match["number"])
 
 
-def _reference(owner: str, repo: str, number: str, kind: str | None) -> Iterator[Reference]:
-    value = int(number)
-    # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one.
+def _url_reference(match: re.Match[str]) -> Iterator[Reference]:
+    kind = "pull" if match["kind"].lower() == "pull" else "issue"
+    yield from _reference(match["owner"], match["repo"], match["number"], kind)
+
+
+def _reference(owner: str, repo: str, number: str, kind: str | None = None) -> Iterator[Reference]:
+    # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one
+    # (and thousands of digits would not even convert).
+    value = int(number) if len(number) <= 10 else 0
     if 0 < value < 2**31 and owner and repo:
         yield Reference(owner, repo, value, kind)

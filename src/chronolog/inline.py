@@ -1,0 +1,142 @@
+"""The inline view of a parsed log: its prose, its link definitions, and rendered text.
+
+The block structure comes from the `Log` (headings, code and HTML block lines), so no
+caller parses the blocks of a file a second time. What is left of a range of lines, the
+prose of paragraphs, list items, block quotes and table rows, is grouped into runs whose
+inline Markdown markdown-it parses on demand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from chronolog.model import Heading, Log
+
+# Block quote markers, then at most one list item marker, then indentation.
+_CONTAINER = re.compile(
+    r"(?P<quotes>(?:[ \t]*>)*)[ \t]*(?P<item>(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$))?"
+)
+# Characters that inline Markdown gives a meaning to: text without them renders as itself.
+INLINE_MARKUP = re.compile(r"[`<\[\\&*_]")
+
+Definitions = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A run of inline Markdown starting on `line`: a heading's text, or paragraph lines
+    without their container markers (`>`, list markers) and indentation."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class InlineView:
+    """The prose of a whole log, in line order, and the link reference definitions."""
+
+    prose: tuple[Prose, ...]
+    definitions: Definitions
+
+
+def inline_view(log: Log) -> InlineView:
+    """Group every line outside code, HTML blocks and headings into prose runs.
+
+    A run ends at a blank line, a code or HTML block, a heading, a new list item or a
+    change of block quote depth, so it is one paragraph, list item text or table as
+    GitHub shows it, except where a lazy continuation line (a quote's line without its
+    `>`) or a thematic break inside a paragraph splits or joins runs: only a code span
+    or link written across that line can come out differently. Link reference
+    definitions at the start of a run are taken out of it and collected, as GitHub's
+    renderer does.
+    """
+    heading_at: dict[int, Heading] = {}
+    for each in log.headings:
+        for number in range(each.line, each.end_line + 1):
+            heading_at[number] = each
+    prose: list[Prose] = []
+    env: dict[str, Any] = {}
+    run: list[str] = []
+    run_start = 0
+    depth = -1
+
+    def flush() -> None:
+        if run:
+            prose.extend(_without_definitions(Prose(run_start, "\n".join(run)), env))
+            run.clear()
+
+    for number, line in enumerate(log.lines, start=1):
+        heading = heading_at.get(number)
+        if heading is not None:
+            flush()
+            if heading.line == number:
+                prose.append(Prose(number, heading.text))
+            continue
+        if not line.strip() or number in log.code_lines:
+            flush()
+            continue
+        match = _CONTAINER.match(line)
+        assert match is not None  # every part of the pattern is optional
+        quotes = match["quotes"].count(">")
+        if match["item"] is not None or quotes != depth:
+            flush()
+            depth = quotes
+        if not run:
+            run_start = number
+        run.append(line[match.end() :].strip())
+    flush()
+    return InlineView(tuple(prose), env.get("references", {}))
+
+
+def inline_tokens(text: str, definitions: Definitions) -> list[Token]:
+    """The inline tokens of `text` (links resolved against `definitions`)."""
+    md = _parser()
+    tokens: list[Token] = []
+    md.inline.parse(text, md, {"references": definitions}, tokens)
+    return tokens
+
+
+def rendered_text(inline_markdown: str, definitions: Definitions | None = None) -> str:
+    """The text GitHub shows for a line of inline Markdown: no markup, no HTML tags.
+
+    Links show their text only (`[text][label]` too, when `definitions` has `label`),
+    emphasis markers go, code spans keep their content, images show nothing.
+    """
+    if INLINE_MARKUP.search(inline_markdown) is None:
+        return inline_markdown
+    parts: list[str] = []
+    for token in inline_tokens(inline_markdown, definitions or {}):
+        if token.type in ("text", "text_special", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _without_definitions(run: Prose, env: dict[str, Any]) -> Iterator[Prose]:
+    """`run` with the link reference definitions it starts with moved into `env`."""
+    if not (run.text.startswith("[") and "]:" in run.text):
+        yield run
+        return
+    for token in _parser().parse(run.text, env):
+        if token.type == "inline" and token.map is not None:
+            yield Prose(run.line + token.map[0], token.content)
+
+
+class _Parser(MarkdownIt):
+    def normalizeLink(self, url: str) -> str:
+        # Link targets are matched, never rendered: percent-encoding them only costs time.
+        return url
+
+
+@cache
+def _parser() -> MarkdownIt:
+    # The core "inline" rule stays off: callers parse only the runs they need.
+    return _Parser("commonmark").disable(["inline", "text_join"])
