@@ -13,7 +13,6 @@ from chronolog.fixes import _overlaps, compatible_fixes
 from chronolog.model import Edit, Fix, Log
 from chronolog.parse import parse_log
 from chronolog.rule import Context
-from tests.conftest import LOGS
 
 TODAY = dt.date(2026, 11, 25)
 CONTEXT = Context(TODAY, author="alice")
@@ -198,17 +197,3 @@ def fix_lists(draw: st.DrawFn) -> list[Fix]:
 @given(fix_lists())
 def test_compatible_fixes_accepts_exactly_the_non_clashing_ones(fixes: list[Fix]) -> None:
     assert compatible_fixes(fixes) == _pairwise_compatible(fixes)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(log_texts, min_size=1, max_size=6), st.integers(2, 4))
-def test_parsing_in_parallel_gives_the_same_log(parts: list[str], workers: int) -> None:
-    # Headings after blank lines are where a log may be split between processes.
-    text = "\n\n## 2022-11-25\n".join(parts)
-    assert parse_log(text, workers=workers) == parse_log(text)
-
-
-def test_parsing_a_real_log_in_parallel_gives_the_same_log() -> None:
-    for path in sorted(LOGS.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        assert parse_log(text, workers=3) == parse_log(text), path.name

@@ -77,7 +77,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Heading:
-    """A Markdown heading outside code, as CommonMark sees it."""
+    """A Markdown heading outside code, as GitHub renders it."""
 
     line: int
     end_line: int  # the underline of a setext heading, else == line
@@ -115,13 +115,15 @@ class Log:
     lines: tuple[str, ...]
     entries: tuple[Entry, ...]
     headings: tuple[Heading, ...]  # every heading outside code, in order
-    # Lines inside fenced or indented code blocks or HTML blocks (1-based).
+    # Lines inside fenced or indented code blocks, HTML blocks or front matter (1-based).
     code_lines: frozenset[int] = field(default_factory=frozenset)
     # Lines whose first paragraph content starts there (used to tell prose from lists etc.).
     paragraph_starts: frozenset[int] = field(default_factory=frozenset)
     newline: str = "\n"
     final_newline: bool = True
     bom: bool = False
+    # The line closing the YAML front matter GitHub shows as metadata; 0 when there is none.
+    front_matter_end: int = 0
 
     @property
     def preamble_end(self) -> int:

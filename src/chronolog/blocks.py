@@ -1,0 +1,167 @@
+"""GitHub's view of a Markdown file's blocks, from GitHub's own parser.
+
+GitHub renders repository Markdown with cmark-gfm. We run the same C library (the
+`cmarkgfm` binding, which bundles cmark-gfm 0.29.0.gfm.13) with source positions and read
+the block structure back from the tags it writes: `data-sourcepos="L:C-L:C"` is on every
+heading, paragraph, code block, thematic break, table, list, list item and block quote.
+Raw HTML is never passed through (no `CMARK_OPT_UNSAFE`), so every `<` in that output is
+one cmark wrote; an HTML block shows as `<!-- raw HTML omitted -->` between its siblings
+and, having no position of its own, is placed on the non-blank lines of that gap.
+
+YAML front matter at the top of a file (a `---` line, YAML, a `---` or `...` line) is
+metadata on GitHub, shown as a table: it is blanked out before cmark sees it.
+
+Why this and not a Markdown library in Python or Rust: see docs/parser.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cmarkgfm import cmark
+
+from chronolog.model import Heading
+
+# Only `table` changes the block structure; autolink, strikethrough, tasklist and
+# tagfilter (GitHub's other four) act on inlines or on the rendering, and cost time.
+_EXTENSIONS = ("table",)
+_OPTIONS = cmark.Options.CMARK_OPT_SOURCEPOS
+_TAG = re.compile(
+    r'<(h[1-6]|p|pre|hr|table|blockquote|li|ul|ol)\b[^>]*? data-sourcepos="(\d+):(\d+)-(\d+):\d+"'
+    r"|</(p|h[1-6]|table|blockquote|li|ul|ol)>"
+    r"|<!-- raw HTML omitted -->"
+)
+_LEAVES_WITH_INLINES = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "table"})
+_CONTAINERS = frozenset({"blockquote", "li", "ul", "ol"})
+_FRONT_MATTER_END = frozenset({"---", "..."})
+_ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_ATX_OPENING = re.compile(r"#{1,6}(?=[ \t]|$)")
+_SETEXT_UNDERLINE = {
+    "=": re.compile(r"[ \t>]*=+[ \t]*$"),
+    "-": re.compile(r"[ \t>]*-+[ \t]*$"),
+}
+
+
+@dataclass
+class _Container:
+    """An open document, block quote, list or list item while its output is read."""
+
+    kind: str
+    end: int  # its last line
+    last_end: int  # the last line of its latest child with a position
+    html_pending: bool = False  # an HTML block came after that child
+
+
+@dataclass
+class Blocks:
+    """What a `Log` needs of the block structure; lines are 1-based."""
+
+    headings: list[Heading] = field(default_factory=list)
+    code_lines: set[int] = field(default_factory=set)  # code blocks, HTML blocks, front matter
+    paragraph_starts: list[int] = field(default_factory=list)
+    front_matter_end: int = 0  # the last line of the front matter; 0 when there is none
+
+
+def front_matter_end(lines: list[str]) -> int:
+    """The line that closes YAML front matter opening the file, or 0 when there is none."""
+    if not lines or lines[0].rstrip() != "---":
+        return 0
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in _FRONT_MATTER_END:
+            return number
+    return 0
+
+
+def scan_blocks(lines: list[str]) -> Blocks:
+    """The headings, code and HTML lines and paragraph starts of a file, as GitHub sees them."""
+    blocks = Blocks(front_matter_end=front_matter_end(lines))
+    source = lines
+    if blocks.front_matter_end:
+        source = [""] * blocks.front_matter_end + lines[blocks.front_matter_end :]
+        blocks.code_lines.update(range(1, blocks.front_matter_end + 1))
+    html: str = cmark.markdown_to_html_with_extensions(
+        "\n".join(source), options=_OPTIONS, extensions=list(_EXTENSIONS)
+    )
+    _read_html(html, lines, blocks)
+    return blocks
+
+
+def _read_html(html: str, lines: list[str], blocks: Blocks) -> None:
+    """Walk the tags of cmark's output once, filling `blocks`."""
+    stack = [_Container("document", len(lines), 0)]
+    in_leaf = ""  # the leaf whose inline content is being read ("" between blocks)
+    nesting = 0  # open block quotes and list items
+    for match in _TAG.finditer(html):
+        name, start, column, end, closing = match.groups()
+        if closing:
+            if closing == in_leaf:
+                in_leaf = ""
+            elif closing in _CONTAINERS and not in_leaf:
+                done = stack.pop()
+                _close_gap(done, done.end, lines, blocks)
+                stack[-1].last_end = max(stack[-1].last_end, done.end)
+                nesting -= closing in ("blockquote", "li")
+            continue
+        if in_leaf:
+            continue  # inline HTML, or a table's rows and cells
+        parent = stack[-1]
+        if name is None:
+            # An HTML block. In a tight list item a paragraph has no tag of its own, so
+            # an omitted inline tag cannot be told from a block there: it is left alone.
+            parent.html_pending = parent.html_pending or parent.kind != "li"
+            continue
+        first, last = int(start), int(end)
+        _close_gap(parent, first - 1, lines, blocks)
+        if name in _CONTAINERS:
+            stack.append(_Container(name, last, first - 1))
+            nesting += name in ("blockquote", "li")
+            continue
+        parent.last_end = max(parent.last_end, last)
+        if name in _LEAVES_WITH_INLINES:
+            in_leaf = name
+        if name == "p":
+            blocks.paragraph_starts.append(first)
+        elif name == "pre":
+            blocks.code_lines.update(range(first, last + 1))
+        elif name[0] == "h" and name != "hr":
+            heading = _heading(lines, int(name[1]), first, int(column), last, nesting)
+            parent.last_end = heading.end_line
+            blocks.headings.append(heading)
+    _close_gap(stack[0], len(lines), lines, blocks)
+
+
+def _close_gap(container: _Container, before: int, lines: list[str], blocks: Blocks) -> None:
+    """Put a pending HTML block on the non-blank lines after the container's last child."""
+    if container.html_pending:
+        blocks.code_lines.update(
+            number
+            for number in range(container.last_end + 1, before + 1)
+            if lines[number - 1].strip(" \t>")
+        )
+        container.html_pending = False
+
+
+def _heading(
+    lines: list[str], level: int, first: int, column: int, last: int, nesting: int
+) -> Heading:
+    """A heading from its position: ATX on one line, setext down to its underline."""
+    # Columns count bytes, and cmark reads a NUL as U+FFFD.
+    line = lines[first - 1].replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
+    text = line.decode("utf-8", "replace")
+    opening = _ATX_OPENING.match(text)
+    if opening:
+        return Heading(
+            first,
+            first,
+            level,
+            _ATX_CLOSING.sub("", text[opening.end() :]).strip(),
+            nested=nesting > 0,
+        )
+    # cmark-gfm 0.29 ends a setext heading's position on the line after its underline.
+    underline = _SETEXT_UNDERLINE["=" if level == 1 else "-"]
+    end = next((n for n in range(first + 1, last + 1) if underline.match(lines[n - 1])), last)
+    prefix = " \t>" if nesting else " \t"
+    following = (lines[n - 1].lstrip(prefix) for n in range(first + 1, end))
+    text = "\n".join([text, *following])
+    return Heading(first, end, level, text.strip(), setext=True, nested=nesting > 0)
