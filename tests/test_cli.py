@@ -337,10 +337,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--version") == (0, [f"chronolog {__version__}"], [])
 
 
-def test_check_needs_a_path(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check")
-    assert (code, out) == (2, [])
-    assert err[-1] == "chronolog check: error: the following arguments are required: PATH"
+def test_check_needs_a_path_or_a_config_naming_logs(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "check") == (
+        2,
+        [],
+        [
+            "chronolog: no PATH given and no .github/chronolog.yml found: "
+            "name the log files, or list them under `logs:`"
+        ],
+    )
 
 
 def test_serve_hands_host_and_port_to_the_app(
@@ -382,7 +389,10 @@ def test_serve_without_the_app_is_a_clear_error(
     monkeypatch.setitem(sys.modules, "chronolog.app.main", None)
     code, out, err = run(capsys, "serve")
     assert (code, out) == (2, [])
-    assert err[0].startswith("chronolog: the server is not available: ")
+    assert err == [
+        "chronolog: the server is not available (import of chronolog.app.main halted; "
+        "None in sys.modules); install it: pip install 'chronolog[app]'"
+    ]
 
 
 def test_backfill_hands_its_options_to_the_app(
@@ -413,7 +423,8 @@ def test_backfill_hands_its_options_to_the_app(
     monkeypatch.setitem(sys.modules, "chronolog.app.backfill", None)
     code, _, err = run(capsys, "backlinks", "backfill", "--repo", "octo/logs")
     assert code == 2
-    assert err[0].startswith("chronolog: the backfill is not available: ")
+    assert err[0].startswith("chronolog: the backfill is not available (")
+    assert err[0].endswith("install it: pip install 'chronolog[app]'")
 
 
 def test_check_imports_no_server_code(tmp_path: Path) -> None:
@@ -423,7 +434,7 @@ def test_check_imports_no_server_code(tmp_path: Path) -> None:
         "import sys\n"
         "from chronolog.cli import main\n"
         f"code = main(['check', {str(log)!r}])\n"
-        "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'chronolog.app')\n"
+        "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'pydantic', 'chronolog.app')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
         "print(code)\n"
     )

@@ -28,7 +28,8 @@ OFF = "off"
 SEVERITY_NAMES = (*(severity.value for severity in Severity), OFF)
 
 # GitHub's owner and repository name syntax, as `owner` and `owner/name`.
-_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_OWNER = OWNER_PATTERN
 _OWNER_RE = re.compile(rf"{_OWNER}")
 _REPO_RE = re.compile(rf"{_OWNER}/[A-Za-z0-9._-]+")
 
@@ -290,6 +291,7 @@ _TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
     "check_name": _check_name,
     "backlinks": _backlinks,
 }
+CONFIG_KEYS = tuple(_TOP_LEVEL)
 
 
 def _pairs(
