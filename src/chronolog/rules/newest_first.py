@@ -108,19 +108,17 @@ def _year_typos(dates: Sequence[dt.date], today: dt.date, order: Order) -> dict[
     neighbour (typing last year's year in early January). Corrected dates count for the
     entries below, and +1 is tried first: that January habit is the common mistake.
     """
+    if order is Order.OLDEST_FIRST:
+        # Read bottom-up, an oldest-first log is a newest-first one: the same habit shows.
+        last = len(dates) - 1
+        reversed_typos = _year_typos(dates[::-1], today, Order.NEWEST_FIRST)
+        return {last - index: date for index, date in reversed_typos.items()}
     effective = list(dates)
     typos: dict[int, dt.date] = {}
-
-    def in_order(date: dt.date, above: dt.date | None, below: dt.date | None) -> bool:
-        key = _key(date, order)
-        return (above is None or key <= _key(above, order)) and (
-            below is None or key >= _key(below, order)
-        )
-
     for index, date in enumerate(effective):
         above = effective[index - 1] if index else None
         below = effective[index + 1] if index + 1 < len(effective) else None
-        if in_order(date, above, below):
+        if (above is None or date <= above) and (below is None or date >= below):
             continue
         for shift in (1, -1):
             try:
@@ -130,7 +128,8 @@ def _year_typos(dates: Sequence[dt.date], today: dt.date, order: Order) -> dict[
             neighbours = [d for d in (above, below) if d is not None]
             if (
                 meant <= today
-                and in_order(meant, above, below)
+                and (above is None or meant <= above)
+                and (below is None or meant >= below)
                 and any(abs(meant - d) <= TYPO_WINDOW for d in neighbours)
             ):
                 typos[index] = effective[index] = meant
