@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pytest
 
 from chronolog.check import check_log, fix_text, select_rules
+from chronolog.model import Finding
 from chronolog.parse import parse_log
 from chronolog.rule import Context
 
 CONTEXT = Context(today=dt.date(2026, 1, 1))
+DOCS = Path(__file__).parent.parent / "docs"
 
 
 def found(text: str, *rules: str) -> list[tuple[int, str, str]]:
     selected = select_rules(rules or None)
     return [(f.line, f.rule, f.message) for f in check_log(parse_log(text), CONTEXT, selected)]
+
+
+def findings_of(text: str) -> list[Finding]:
+    return check_log(parse_log(text), CONTEXT)
 
 
 TEMPLATE = """\
@@ -151,3 +160,16 @@ def test_suppressions_of_rules_that_did_not_run_are_not_judged() -> None:
 def test_a_suppressed_finding_is_not_fixed() -> None:
     text = "# Log\n\n<!-- chronolog-disable-next-line date-heading -->\n## 25/11/2022\n\n@a x\n"
     assert fix_text(text, CONTEXT).text == text
+
+
+@pytest.mark.parametrize("page", sorted((DOCS / "rules").glob("*.md")), ids=lambda p: p.stem)
+def test_each_rule_page_shows_a_suppression_that_works(page: Path) -> None:
+    rule = page.stem
+    if rule in ("README", "unused-suppression"):
+        return
+    section = page.read_text(encoding="utf-8").split("## Suppress it", 1)[1]
+    example = section.split("```markdown\n", 1)[1].split("```", 1)[0]
+    log = f"# Log\n\n## 2022-11-20\n\n@alice above\n\n{example}\n"
+    assert [f for f in findings_of(log) if f.rule in (rule, "unused-suppression")] == []
+    bare = "".join(line for line in log.splitlines(keepends=True) if "chronolog-" not in line)
+    assert [f.rule for f in findings_of(bare) if f.rule == rule] != []
