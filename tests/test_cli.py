@@ -427,19 +427,20 @@ def test_backfill_hands_its_options_to_the_app(
     assert err[0].endswith("install it: pip install 'chronolog[app]'")
 
 
-def test_check_imports_no_server_code(tmp_path: Path) -> None:
+def test_check_imports_no_server_code_and_only_the_output_it_writes(tmp_path: Path) -> None:
     log = tmp_path / "log.md"
     log.write_text(LOG, encoding="utf-8")
     script = (
         "import sys\n"
         "from chronolog.cli import main\n"
         f"code = main(['check', {str(log)!r}])\n"
-        "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'pydantic', 'chronolog.app')\n"
+        "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'pydantic', 'chronolog.app',\n"
+        "         'chronolog.sarif', 'chronolog.git', 'chronolog.config_schema')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
         "print(code)\n"
     )
     completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert completed.stdout.splitlines()[-2:] == ["[]", "1"]
 

@@ -19,7 +19,7 @@ from chronolog.check import UnknownRuleError, check_log, fix_text
 from chronolog.config import RepoConfig
 from chronolog.diff import FileDiff
 from chronolog.model import Finding, Severity
-from chronolog.output import FileFindings, summary_line
+from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
 from chronolog.parse import LogDecodeError, decode_log, parse_log, split_lines
 from chronolog.project import Project, ProjectError, configured_logs, load_project
 from chronolog.report import EXISTING_PREFIX, mark_findings
@@ -122,21 +122,15 @@ def _configured_paths(project: Project, cwd: Path) -> list[str]:
 def _write_findings(
     format_: str, results: Sequence[FileFindings], stdout: TextIO, *, unsafe: bool
 ) -> None:
-    """Render `results` in `format_`; each formatter is imported only when it is used."""
+    """Render `results` in `format_`; SARIF's module is imported only when it is used."""
     if format_ == "text":
-        from chronolog.output import format_text
-
         stdout.write(format_text(results, unsafe=unsafe))
     elif format_ == "json":
-        from chronolog.output import format_json
-
         stdout.write(format_json(results, unsafe=unsafe))
     elif format_ == "github":
-        from chronolog.output import format_github
-
         stdout.write(format_github(results))
     else:
-        from chronolog.output import format_sarif
+        from chronolog.sarif import format_sarif
 
         stdout.write(format_sarif(results))
 
