@@ -88,8 +88,8 @@ def test_the_check_step_annotates_and_fails_only_on_new_problems(tmp_path: Path)
 def test_the_pre_commit_hook_checks_the_staged_diff() -> None:
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert [(hook["id"], hook["entry"]) for hook in hooks] == [
-        ("chronolog", "chronolog check --diff-base HEAD"),
-        ("chronolog-all", "chronolog check"),
+        ("chronolog", "chronolog check --force-exclude --diff-base HEAD"),
+        ("chronolog-all", "chronolog check --force-exclude"),
     ]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
-from chronolog.cli import main
+from chronolog.cli import build_parser, main
 from chronolog.config import validate_config_text
 from chronolog.config_schema import config_schema, schema_text
 
@@ -209,3 +210,44 @@ def test_the_schema_lists_every_rule_severity_and_order() -> None:
 def test_docs_config_points_editors_at_the_schema() -> None:
     docs = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     assert "# yaml-language-server: $schema=" + config_schema()["$id"] in docs
+
+
+def test_force_exclude_skips_what_the_app_would_not_check(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "docs" / "README.md").write_text(LOG, encoding="utf-8")  # not under `logs:`
+    code, out, _ = run(
+        capsys, "check", "--force-exclude", "log.md", "README.md", "--select", "duration-tag"
+    )
+    assert (code, out) == (0, [f"log.md:9:6: {TAG}"])
+
+
+def test_force_exclude_without_logs_checks_what_looks_like_a_log(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".github" / "chronolog.yml").write_text("rules: {participants: warning}\n")
+    (repo / "docs" / "README.md").write_text("# Read me\n\n## Usage\n\nDURATION=5m\n")
+    (repo / "docs" / "CHANGELOG.md").write_text(LOG, encoding="utf-8")
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--force-exclude",
+        "log.md",
+        "README.md",
+        "CHANGELOG.md",
+        "--select",
+        "duration-tag",
+    )
+    assert (code, out) == (0, [f"log.md:9:6: {TAG}"])
+
+
+def test_every_option_of_every_command_is_in_docs_cli() -> None:
+    docs = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in commands.choices.items():
+        assert f"chronolog {name}" in docs
+        for action in command._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert f"`{option}" in docs or f"[{option}" in docs, option

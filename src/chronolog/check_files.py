@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from chronolog.check import UnknownRuleError, check_log, fix_text
 from chronolog.config import RepoConfig
+from chronolog.detect import is_markdown_path, looks_like_log
 from chronolog.diff import FileDiff
 from chronolog.model import Finding, Severity
 from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
@@ -55,6 +56,7 @@ class _Run:
     """What every file of one `chronolog check` shares."""
 
     config: RepoConfig
+    root: Path  # where the config's `logs:` globs start
     rules: tuple[Rule, ...]
     context: Context
     args: argparse.Namespace
@@ -79,16 +81,20 @@ def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         except GitError as error:
             raise UsageError(str(error)) from None
     today = latest_current_date(dt.datetime.now(dt.UTC))
-    run = _Run(project.config, rules, Context(today=today, author=args.author), args, base)
+    context = Context(today=today, author=args.author)
+    run = _Run(project.config, project.root, rules, context, args, base)
 
     checked: list[Checked] = []
     unreadable = 0
     for path in paths:
         try:
-            checked.append(_check_file(path, run, stderr))
+            result = _check_file(path, run, stderr)
         except UsageError as error:
             print(f"chronolog: {error}", file=stderr)
             unreadable += 1
+            continue
+        if result is not None:
+            checked.append(result)
 
     results = [item.result for item in checked]
     unsafe = bool(args.unsafe_fixes)
@@ -135,8 +141,11 @@ def _write_findings(
         stdout.write(format_sarif(results))
 
 
-def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked:
-    """Check one file (fixing it first with `--fix`). Raises `UsageError` when it cannot be read."""
+def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked | None:
+    """Check one file (fixing it first with `--fix`); None when `--force-exclude` skips it.
+
+    Raises `UsageError` when it cannot be read.
+    """
     file = Path(path)
     try:
         data = file.read_bytes()
@@ -146,6 +155,8 @@ def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked:
         text = decode_log(data, path)
     except LogDecodeError as error:
         raise UsageError(str(error)) from None
+    if run.args.force_exclude and not _is_log(file, text, run):
+        return None
 
     diff = _diff(path, run.base)
     context = run.context
@@ -173,6 +184,19 @@ def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked:
         noun = "problem" if result.fixed == 1 else "problems"
         print(f"Fixed {result.fixed} {noun} in {path}", file=stderr)
     return _marked(path, result.remaining, tuple(split_lines(result.text)[0]), diff)
+
+
+def _is_log(file: Path, text: str, run: _Run) -> bool:
+    """Whether the app would check this file: `logs:` names it or, without `logs:`, it is
+    Markdown that looks like a log (`chronolog.detect`, the app's own test)."""
+    try:
+        relative = file.resolve().relative_to(run.root.resolve()).as_posix()
+    except ValueError:  # outside the project: no glob can name it
+        relative = file.name
+    configured = run.config.matches_log_path(relative)
+    if configured is not None:
+        return configured
+    return is_markdown_path(relative) and looks_like_log(text, path=relative)
 
 
 def _diff(path: str, base: Base | None) -> FileDiff | None:

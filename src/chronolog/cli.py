@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail only on problems on lines changed since the git revision REF "
         "(e.g. origin/main; HEAD in a pre-commit hook); the others are marked existing",
     )
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="skip named files the app would not check: not named by the config's `logs:` "
+        "or, without `logs:`, not looking like a log (for pre-commit)",
+    )
     _add_config_options(check)
 
     config = commands.add_parser("config", help="check or describe .github/chronolog.yml")
