@@ -12,6 +12,7 @@ import pytest
 
 from chronolog.check import check_log
 from chronolog.cli import main
+from chronolog.config import parse_config
 from chronolog.diff import diff_from_texts
 from chronolog.parse import parse_log
 from chronolog.report import mark_findings, render_check_run
@@ -164,8 +165,16 @@ def test_the_github_format_marks_existing_problems_as_the_check_run_does(
 @pytest.mark.parametrize(
     "name", ["devx-support-log", "devx-support-log-cd", "devx-scaletesting-log"]
 )
+@pytest.mark.parametrize(
+    "config",
+    ["", "rules:\n  duration-tag: error\n  participants: notice\n", "order: oldest-first\n"],
+)
 def test_the_cli_and_the_check_run_agree_on_real_pull_requests(
-    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    name: str,
+    config: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     base = (LOGS / f"{name}.base.md").read_text(encoding="utf-8")
     head = (LOGS / f"{name}.head.md").read_text(encoding="utf-8")
@@ -173,7 +182,9 @@ def test_the_cli_and_the_check_run_agree_on_real_pull_requests(
     git(tmp_path, "config", "user.email", "test@example.com")
     git(tmp_path, "config", "user.name", "Test")
     (tmp_path / "log.md").write_text(base, encoding="utf-8", newline="")
-    git(tmp_path, "add", "log.md")
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "chronolog.yml").write_text(config, encoding="utf-8")
+    git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "base")
     (tmp_path / "log.md").write_text(head, encoding="utf-8", newline="")
     monkeypatch.chdir(tmp_path)
@@ -188,9 +199,9 @@ def test_the_cli_and_the_check_run_agree_on_real_pull_requests(
         today=latest_current_date(dt.datetime.now(dt.UTC)),
         changed_lines=diff.added_lines(len(log.lines)),
     )
-    check_run = render_check_run(
-        mark_findings("log.md", check_log(log, context), diff), logs_checked=["log.md"]
-    )
+    repo_config = parse_config(config)
+    findings = check_log(log, context, repo_config.rules(), repo_config.severities)
+    check_run = render_check_run(mark_findings("log.md", findings, diff), logs_checked=["log.md"])
     app = [
         (
             a["start_line"],

@@ -88,11 +88,13 @@ def test_comments_in_code_blocks_do_not_count() -> None:
     text = (
         "# Log\n\n```markdown\n<!-- chronolog-disable-next-line date-heading -->\n```\n"
         "## 25/11/2022\n\n@alice x\n\n    <!-- chronolog-disable date-heading -->\n\n"
-        "## 24/11/2022\n\n@bob y\n"
+        "## 24/11/2022\n\n@bob y `<!-- chronolog-disable date-heading -->` quoted\n\n"
+        "## 23/11/2022\n\n@carol z\n"
     )
     assert [(line, rule) for line, rule, _ in found(text)] == [
         (6, "date-heading"),
         (12, "date-heading"),
+        (16, "date-heading"),
     ]
 
 

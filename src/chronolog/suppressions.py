@@ -6,7 +6,7 @@
   `<!-- chronolog-enable RULE[, RULE] -->` or the end of the file.
 
 A finding is silenced when its first line is covered (the line the app marks it by). A
-comment inside a fenced or indented code block is text, not a suppression. What a
+comment inside a fenced or indented code block, or a code span, is text, not a suppression. What a
 suppression did not silence is reported by the `unused-suppression` rule.
 """
 
@@ -152,6 +152,8 @@ def filter_findings(
 def _directives(number: int, line: str) -> list[Directive]:
     found = []
     for match in _DIRECTIVE.finditer(line):
+        if line.count("`", 0, match.start()) % 2:
+            continue  # inside a code span: quoted, as in a log that explains the syntax
         names = tuple(name for name in re.split(r"[\s,]+", match.group(2).strip()) if name)
         found.append(Directive(number, match.group(1), names, match.start(), match.end()))
     return found
