@@ -13,7 +13,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install . && rm -rf /app/src
+# The server needs the `app` extra; a plain `pip install .` is the linter alone.
+RUN pip install ".[app]" && rm -rf /app/src
 
 # Never run as root.
 RUN useradd --create-home --uid 10001 chronolog

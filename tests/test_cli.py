@@ -337,10 +337,17 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--version") == (0, [f"chronolog {__version__}"], [])
 
 
-def test_check_needs_a_path(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check")
-    assert (code, out) == (2, [])
-    assert err[-1] == "chronolog check: error: the following arguments are required: PATH"
+def test_check_needs_a_path_or_a_config_naming_logs(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "check") == (
+        2,
+        [],
+        [
+            "chronolog: no PATH given and no .github/chronolog.yml found: "
+            "name the log files, or list them under `logs:`"
+        ],
+    )
 
 
 def test_serve_hands_host_and_port_to_the_app(
@@ -382,7 +389,10 @@ def test_serve_without_the_app_is_a_clear_error(
     monkeypatch.setitem(sys.modules, "chronolog.app.main", None)
     code, out, err = run(capsys, "serve")
     assert (code, out) == (2, [])
-    assert err[0].startswith("chronolog: the server is not available: ")
+    assert err == [
+        "chronolog: the server is not available (import of chronolog.app.main halted; "
+        "None in sys.modules); install it: pip install 'chronolog[app]'"
+    ]
 
 
 def test_backfill_hands_its_options_to_the_app(
@@ -413,22 +423,24 @@ def test_backfill_hands_its_options_to_the_app(
     monkeypatch.setitem(sys.modules, "chronolog.app.backfill", None)
     code, _, err = run(capsys, "backlinks", "backfill", "--repo", "octo/logs")
     assert code == 2
-    assert err[0].startswith("chronolog: the backfill is not available: ")
+    assert err[0].startswith("chronolog: the backfill is not available (")
+    assert err[0].endswith("install it: pip install 'chronolog[app]'")
 
 
-def test_check_imports_no_server_code(tmp_path: Path) -> None:
+def test_check_imports_no_server_code_and_only_the_output_it_writes(tmp_path: Path) -> None:
     log = tmp_path / "log.md"
     log.write_text(LOG, encoding="utf-8")
     script = (
         "import sys\n"
         "from chronolog.cli import main\n"
         f"code = main(['check', {str(log)!r}])\n"
-        "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'chronolog.app')\n"
+        "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'pydantic', 'chronolog.app',\n"
+        "         'chronolog.sarif', 'chronolog.git', 'chronolog.config_schema')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
         "print(code)\n"
     )
     completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert completed.stdout.splitlines()[-2:] == ["[]", "1"]
 

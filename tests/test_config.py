@@ -22,7 +22,7 @@ backlinks: {enabled: true, owners: [sourcegraph], repos: [other-org/infra]}
 """
 RULE_NAMES = (
     "date-heading, heading-level, newest-first, participants, empty-entry, future-date, "
-    "duration-tag, mojibake"
+    "duration-tag, mojibake, unused-suppression"
 )
 
 
@@ -87,7 +87,7 @@ def test_backlinks_false_switches_them_off() -> None:
         (
             "colour: blue\n",
             1,
-            "unknown key `colour`; the keys are: logs, rules, check_name, backlinks",
+            "unknown key `colour`; the keys are: logs, order, rules, check_name, backlinks",
         ),
         (
             "rules:\n  mojibake: loud\n",
@@ -131,12 +131,14 @@ def test_backlinks_false_switches_them_off() -> None:
         (
             "- logs\n",
             1,
-            "expected a mapping of settings (logs, rules, check_name, backlinks), not a list",
+            "expected a mapping of settings (logs, order, rules, check_name, backlinks), "
+            "not a list",
         ),
         (
             "just text\n",
             1,
-            "expected a mapping of settings (logs, rules, check_name, backlinks), not `just text`",
+            "expected a mapping of settings (logs, order, rules, check_name, backlinks), "
+            "not `just text`",
         ),
         (
             "logs: [a.md\nrules: {}\n",

@@ -51,7 +51,7 @@ def wait_until(condition: Any, what: str, timeout: float = 30.0) -> Any:
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[str, FakeGitHub]]:
+def server(tmp_path: Path) -> Iterator[tuple[str, FakeGitHub]]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -68,7 +68,9 @@ def server() -> Iterator[tuple[str, FakeGitHub]]:
             "GITHUB_APP_PRIVATE_KEY": pem.replace("\n", "\\n"),
             "GITHUB_WEBHOOK_SECRET": SECRET,
             "GITHUB_API_URL": api_url,
+            "CHRONOLOG_DATA_DIR": str(tmp_path / "data"),
         }
+        env.pop("DATABASE_URL", None)
         env.pop("GITHUB_APP_PRIVATE_KEY_PATH", None)
         process = subprocess.Popen(
             [*chronolog_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],

@@ -6,17 +6,9 @@ import json
 from pathlib import Path
 
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
-from chronolog.output import (
-    FileFindings,
-    artifact_uri,
-    format_github,
-    format_json,
-    format_sarif,
-    format_text,
-    sarif_log,
-    summary_line,
-)
+from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
 from chronolog.rules import ALL_RULES
+from chronolog.sarif import artifact_uri, format_sarif, sarif_log
 
 SAFE_FIX = Fix("Rewrite the heading as `## 2022-11-25`", (Edit(3, 3, ("## 2022-11-25",)),))
 UNSAFE_FIX = Fix("Change the year to 2023", (Edit(7, 7, ("## 2023-01-03",)),), Applicability.UNSAFE)

@@ -13,6 +13,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from chronolog.check import check_log, fix_text
+from chronolog.config import parse_config
 from chronolog.model import Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context
@@ -110,6 +111,21 @@ def test_reference_log_fixed_is_clean_and_only_those_lines_change() -> None:
 )
 def test_devx_logs(name: str, expected: dict[str, list[int]]) -> None:
     assert findings_by_rule(name) == expected
+
+
+def test_the_ascending_log_kept_oldest_first_is_in_order() -> None:
+    # The stateless-agents log before "reverse the log" ran oldest first, on purpose: with
+    # `order: oldest-first` all ten entries are in order and only its real defect is left,
+    # the 2022-04-08 entry that starts with prose (182).
+    config = parse_config("order: oldest-first\n")
+    log = parse_log((LOGS / "devx-stateless-agents-chrono.md").read_text(encoding="utf-8"))
+    found = check_log(log, CONTEXT, config.rules(), config.severities)
+    assert [(f.rule, f.line) for f in found] == [("participants", 182)]
+    assert len(log.entries) == 10
+    # And the newest-first logs are all out of order read that way.
+    newest = parse_log((LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8"))
+    flagged = [f for f in check_log(newest, CONTEXT, config.rules()) if f.rule == "newest-first"]
+    assert len(flagged) == len(newest.entries) - 2  # all but the top entry and its twin date
 
 
 def test_search_iteration_log_follows_another_convention() -> None:

@@ -10,7 +10,8 @@ from chronolog.fixes import apply_fix_pass, changed_after_fixes, fixes_to_apply
 from chronolog.model import Finding, Log, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context, Rule
-from chronolog.rules import ALL_RULES, RULES_BY_NAME
+from chronolog.rules import ALL_RULES, RULES_BY_NAME, unused_suppression
+from chronolog.suppressions import filter_findings, find_suppressions
 
 # Moving several entries to one place takes a pass each (their insertions clash).
 MAX_FIX_PASSES = 100
@@ -39,14 +40,27 @@ def check_log(
     rules: Sequence[Rule] = ALL_RULES,
     severities: Mapping[str, Severity] | None = None,
 ) -> list[Finding]:
-    """All findings of `rules` on `log`, sorted by line, with configured severities applied."""
-    findings: list[Finding] = []
-    for rule in rules:
-        severity = (severities or {}).get(rule.name, rule.severity)
-        for finding in rule.check(log, context):
-            if finding.severity is not severity:
-                finding = dataclasses.replace(finding, severity=severity)
-            findings.append(finding)
+    """All findings of `rules` on `log`, sorted by line, with configured severities applied.
+
+    Findings silenced by a suppression comment are left out; with the `unused-suppression`
+    rule among `rules`, the comments that silenced nothing are findings of that rule.
+    """
+    found = [finding for rule in rules for finding in rule.check(log, context)]
+    suppressions = find_suppressions(log)
+    if suppressions:
+        ran = frozenset(rule.name for rule in rules) - {unused_suppression.NAME}
+        known = frozenset(RULES_BY_NAME)
+        filtered = filter_findings(found, suppressions, judged=ran, known=known)
+        found = filtered.findings
+        if any(rule.name == unused_suppression.NAME for rule in rules):
+            found += unused_suppression.unused_findings(log, filtered.unused, suppressions, known)
+    defaults = {rule.name: rule.severity for rule in rules}
+    findings = []
+    for finding in found:
+        severity = (severities or {}).get(finding.rule, defaults[finding.rule])
+        if finding.severity is not severity:
+            finding = dataclasses.replace(finding, severity=severity)
+        findings.append(finding)
     findings.sort(key=lambda f: (f.line, f.end_line, f.rule))
     return findings
 

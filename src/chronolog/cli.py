@@ -8,7 +8,6 @@ httpx or githubkit.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib
 import io
 import os
@@ -19,31 +18,15 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from chronolog import __version__
-from chronolog.check import UnknownRuleError, check_log, fix_text, select_rules
+from chronolog.check_files import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, run_check
 from chronolog.handles import is_github_login
-from chronolog.model import Finding, Severity
-from chronolog.output import (
-    FORMATS,
-    FileFindings,
-    format_github,
-    format_json,
-    format_sarif,
-    format_text,
-    summary_line,
-)
-from chronolog.parse import LogDecodeError, decode_log, parse_log, split_lines
-from chronolog.rule import Context, Rule, latest_current_date
+from chronolog.output import FORMATS
 
-EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+APP_EXTRA = "pip install 'chronolog[app]'"
+
 # GitHub's login syntax: letters, digits and single inner hyphens, at most 39 characters.
 REPO_NAME = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
-
-
-class UsageError(Exception):
-    """A command line that cannot run; the message is printed after `chronolog: `."""
 
 
 def _rule_names(value: str) -> list[str]:
@@ -83,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lint dated Markdown logs. Exit 0 when no error remains, 1 when one "
         "does, 2 on a usage error or a file that cannot be read as UTF-8.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="log files to check")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="log files to check (default: those the config's `logs:` names)",
+    )
     check.add_argument("--format", choices=FORMATS, default="text", help="output format")
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
     check.add_argument(
@@ -112,6 +100,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HANDLE",
         help="GitHub login the participants fix inserts (`name` or `@name`)",
     )
+    check.add_argument(
+        "--diff-base",
+        metavar="REF",
+        help="fail only on problems on lines changed since the git revision REF "
+        "(e.g. origin/main; HEAD in a pre-commit hook); the others are marked existing",
+    )
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="skip named files the app would not check: not named by the config's `logs:` "
+        "or, without `logs:`, not looking like a log (for pre-commit)",
+    )
+    _add_config_options(check)
+
+    config = commands.add_parser("config", help="check or describe .github/chronolog.yml")
+    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    config_check = config_commands.add_parser(
+        "check",
+        help="validate a config file",
+        description="Validate a config file: exit 0 when it is valid, 1 when it is not "
+        "(one line per problem, naming its line), 2 when there is none or it cannot be read.",
+    )
+    config_check.add_argument(
+        "path", nargs="?", metavar="PATH", help="default: the config `check` would use"
+    )
+    config_commands.add_parser("schema", help="print the config's JSON Schema")
 
     serve = commands.add_parser("serve", help="run the GitHub App's web server")
     serve.add_argument(
@@ -134,6 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_config_options(command: argparse.ArgumentParser) -> None:
+    where = command.add_mutually_exclusive_group()
+    where.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the config file to use (default: .github/chronolog.yml here or above, "
+        "up to the repository root)",
+    )
+    where.add_argument(
+        "--isolated", action="store_true", help="ignore every config file: the defaults apply"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line `argv` (default: `sys.argv[1:]`) and return the exit code."""
     for stream in (sys.stdout, sys.stderr):
@@ -149,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _run_check_to_console(args)
+        if args.command == "config":
+            return run_config_command(args, sys.stdout)
         if args.command == "serve":
             return run_serve(args)
         return run_backfill_command(args)
@@ -173,72 +202,37 @@ def _run_check_to_console(args: argparse.Namespace) -> int:
     return code
 
 
-def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`chronolog check`: findings to `stdout`, summary and file errors to `stderr`."""
+def run_config_command(args: argparse.Namespace, stdout: TextIO) -> int:
+    """`chronolog config check [PATH]` and `chronolog config schema`."""
+    from chronolog.config import validate_config_text
+    from chronolog.parse import LogDecodeError, decode_log
+    from chronolog.project import display_path, find_config
+
+    if args.config_command == "schema":
+        from chronolog.config_schema import schema_text
+
+        stdout.write(schema_text())
+        return EXIT_OK
+    cwd = Path.cwd()
+    path = cwd / args.path if args.path else find_config(cwd)
+    if path is None:
+        raise UsageError(
+            "no .github/chronolog.yml here or above (up to the repository root); name the file"
+        )
+    shown = display_path(path, cwd)
     try:
-        rules = select_rules(args.select, args.ignore)
-    except UnknownRuleError as error:
-        raise UsageError(str(error)) from None
-    context = Context(today=latest_current_date(dt.datetime.now(dt.UTC)), author=args.author)
-
-    results: list[FileFindings] = []
-    unreadable = 0
-    for path in args.paths:
-        try:
-            results.append(_check_file(path, context, rules, args, stderr))
-        except UsageError as error:
-            print(f"chronolog: {error}", file=stderr)
-            unreadable += 1
-
-    unsafe = bool(args.unsafe_fixes)
-    if args.format == "text":
-        stdout.write(format_text(results, unsafe=unsafe))
-        print(summary_line(results, unsafe=unsafe, unreadable=unreadable), file=stderr)
-    elif args.format == "json":
-        stdout.write(format_json(results, unsafe=unsafe))
-    elif args.format == "github":
-        stdout.write(format_github(results))
-    else:
-        stdout.write(format_sarif(results))
-
-    if unreadable:
-        return EXIT_USAGE
-    has_error = any(_is_error(f) for result in results for f in result.findings)
-    return EXIT_FINDINGS if has_error else EXIT_OK
-
-
-def _is_error(finding: Finding) -> bool:
-    return finding.severity is Severity.ERROR
-
-
-def _check_file(
-    path: str, context: Context, rules: Sequence[Rule], args: argparse.Namespace, stderr: TextIO
-) -> FileFindings:
-    """Check one file (fixing it first with `--fix`). Raises `UsageError` when it cannot be read."""
-    file = Path(path)
-    try:
-        data = file.read_bytes()
+        text = decode_log(path.read_bytes(), shown)
     except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        text = decode_log(data, path)
+        raise UsageError(f"{shown}: cannot read: {error.strerror or error}") from None
     except LogDecodeError as error:
         raise UsageError(str(error)) from None
-
-    if not args.fix:
-        log = parse_log(text)
-        return FileFindings(path, tuple(check_log(log, context, rules)), log.lines)
-
-    result = fix_text(text, context, rules, unsafe=bool(args.unsafe_fixes))
-    if result.text != text:
-        try:
-            file.write_bytes(result.text.encode("utf-8"))
-        except OSError as error:
-            raise UsageError(f"{path}: cannot write the fixes: {error.strerror or error}") from None
-    if result.fixed:
-        noun = "problem" if result.fixed == 1 else "problems"
-        print(f"Fixed {result.fixed} {noun} in {path}", file=stderr)
-    return FileFindings(path, result.remaining, tuple(split_lines(result.text)[0]))
+    problems = validate_config_text(text)
+    for problem in problems:
+        stdout.write(f"{shown}:{problem.line}: {problem.message}\n")
+    if problems:
+        return EXIT_FINDINGS
+    stdout.write(f"{shown}: valid\n")
+    return EXIT_OK
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -265,7 +259,8 @@ def _load(module_name: str, function: str, what: str) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise UsageError(f"{what} is not available: {error}") from None
+        # Most likely the server's dependencies, which are an extra.
+        raise UsageError(f"{what} is not available ({error}); install it: {APP_EXTRA}") from None
     loaded = getattr(module, function, None)
     if not callable(loaded):
         raise UsageError(f"{what} is not available: {module_name} has no {function}()")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -19,7 +19,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from chronolog.check import select_rules
 from chronolog.model import Severity
 from chronolog.rule import Rule
-from chronolog.rules import RULES_BY_NAME
+from chronolog.rules import RULES_BY_NAME, newest_first
+from chronolog.rules.newest_first import Order
 
 CONFIG_PATH = ".github/chronolog.yml"
 DEFAULT_CHECK_NAME = "chronolog"
@@ -27,7 +28,8 @@ OFF = "off"
 SEVERITY_NAMES = (*(severity.value for severity in Severity), OFF)
 
 # GitHub's owner and repository name syntax, as `owner` and `owner/name`.
-_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+OWNER_PATTERN = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_OWNER = OWNER_PATTERN
 _OWNER_RE = re.compile(rf"{_OWNER}")
 _REPO_RE = re.compile(rf"{_OWNER}/[A-Za-z0-9._-]+")
 
@@ -60,6 +62,7 @@ class RepoConfig:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     check_name: str = DEFAULT_CHECK_NAME
     backlinks: BacklinksConfig = field(default_factory=BacklinksConfig)
+    order: Order = Order.NEWEST_FIRST  # which way the logs run; `newest-first` follows it
 
     def matches_log_path(self, path: str) -> bool | None:
         """Whether `logs:` names `path`; None when `logs:` is not configured."""
@@ -67,9 +70,17 @@ class RepoConfig:
             return None
         return any(_glob_regex(pattern).fullmatch(path) for pattern in self.logs)
 
-    def rules(self) -> tuple[Rule, ...]:
-        """The rules to run: all of them, minus those set to `off`."""
-        return select_rules(self.select, self.ignore)
+    def rules(
+        self, select: Iterable[str] | None = None, ignore: Iterable[str] = ()
+    ) -> tuple[Rule, ...]:
+        """The rules to run, with their options: all of them (or `select`, which replaces
+        the config's own), minus those set to `off` and those in `ignore`.
+
+        Raises `UnknownRuleError` for a name in `select` or `ignore` that is no rule.
+        """
+        chosen = select_rules(self.select if select is None else select, (*self.ignore, *ignore))
+        ordered = newest_first.rule_for(self.order)
+        return tuple(ordered if rule.name == ordered.name else rule for rule in chosen)
 
 
 @cache
@@ -113,11 +124,56 @@ def parse_config(text: str) -> RepoConfig:
     """Read `.github/chronolog.yml`. An empty file (or only comments) means the defaults.
 
     Raises `ConfigError` naming the line for invalid YAML, unknown keys, unknown rules,
-    unknown severities and values of the wrong type.
+    unknown severities and values of the wrong type (the first, when there are several).
     """
+    config, problems = _read_config(text)
+    if problems:
+        raise problems[0]
+    return config
+
+
+def validate_config_text(text: str) -> tuple[ConfigError, ...]:
+    """Every problem of a config file's text, in the order of its lines; empty when valid.
+
+    One problem per top-level key at most (the first found under it), so a pull request
+    that edits the config sees all of its mistakes at once. Invalid YAML is one problem.
+    """
+    return _read_config(text)[1]
+
+
+def _read_config(text: str) -> tuple[RepoConfig, tuple[ConfigError, ...]]:
+    """The config (the defaults where a key is wrong) and the problems found."""
+    try:
+        root = _yaml_root(text)
+    except ConfigError as error:
+        return RepoConfig(), (error,)
+    if root is None or _is_null(root):  # empty, only comments, or a bare `---`
+        return RepoConfig(), ()
+    if not isinstance(root, MappingNode):
+        problem = ConfigError(
+            f"expected a mapping of settings ({', '.join(_TOP_LEVEL)}), not {_kind(root)}",
+            _line(root),
+        )
+        return RepoConfig(), (problem,)
+
+    settings: dict[str, Any] = {}
+    problems: list[ConfigError] = []
+    seen: set[str] = set()
+    for key_node, value in root.value:
+        try:
+            key = _known_key(key_node, seen, known=tuple(_TOP_LEVEL))
+            if not _is_null(value):  # `rules:` with every line under it commented out
+                settings.update(_TOP_LEVEL[key](value))
+        except ConfigError as error:
+            problems.append(error)
+    return RepoConfig(**settings), tuple(problems)
+
+
+def _yaml_root(text: str) -> Node | None:
+    """The YAML document's root node; raises `ConfigError` for text that is not YAML."""
     loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
+        root: Node | None = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -134,19 +190,7 @@ def parse_config(text: str) -> RepoConfig:
         raise ConfigError("not valid YAML: nested too deeply") from None
     finally:
         loader.dispose()
-    if root is None or _is_null(root):  # empty, only comments, or a bare `---`
-        return RepoConfig()
-    if not isinstance(root, MappingNode):
-        raise ConfigError(
-            f"expected a mapping of settings ({', '.join(_TOP_LEVEL)}), not {_kind(root)}",
-            _line(root),
-        )
-
-    settings: dict[str, Any] = {}
-    for key, value in _pairs(root):
-        if not _is_null(value):  # `rules:` with every line under it commented out
-            settings.update(_TOP_LEVEL[key](value))
-    return RepoConfig(**settings)
+    return root
 
 
 def _logs(node: Node) -> dict[str, Any]:
@@ -231,40 +275,59 @@ def _backlinks(node: Node) -> dict[str, Any]:
     return {"backlinks": BacklinksConfig(**settings)}
 
 
+def _order(node: Node) -> dict[str, Any]:
+    value = _text(node, "order").strip()
+    try:
+        return {"order": Order(value)}
+    except ValueError:
+        choices = " or ".join(order.value for order in Order)
+        raise ConfigError(f"unknown order `{value}`; use {choices}", _line(node)) from None
+
+
 _TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
     "logs": _logs,
+    "order": _order,
     "rules": _rules,
     "check_name": _check_name,
     "backlinks": _backlinks,
 }
+CONFIG_KEYS = tuple(_TOP_LEVEL)
 
 
 def _pairs(
-    node: MappingNode,
-    *,
-    known: tuple[str, ...] = tuple(_TOP_LEVEL),
-    what: str = "key",
-    under: str | None = None,
+    node: MappingNode, *, known: tuple[str, ...], what: str = "key", under: str | None = None
 ) -> list[tuple[str, Node]]:
     """The (key, value node) pairs of a mapping; unknown or repeated keys are errors."""
     seen: set[str] = set()
-    pairs = []
-    for key_node, value_node in node.value:
-        key = key_node.value if isinstance(key_node, ScalarNode) else None
-        if key is None or key not in known:
-            shown = key if key is not None else _kind(key_node)
-            where = f" under `{under}`" if under else ""
-            close = difflib.get_close_matches(str(shown), known, n=1)
-            hints = [f"did you mean `{close[0]}`?"] if close else []
-            if what == "rule" or not close:
-                hints.append(f"{'The' if close else 'the'} {what}s are: {', '.join(known)}")
-            message = f"unknown {what} `{shown}`{where}; {' '.join(hints)}"
-            raise ConfigError(message, _line(key_node))
-        if key in seen:
-            raise ConfigError(f"`{key}` is set twice", _line(key_node))
-        seen.add(key)
-        pairs.append((key, value_node))
-    return pairs
+    return [
+        (_known_key(key_node, seen, known=known, what=what, under=under), value_node)
+        for key_node, value_node in node.value
+    ]
+
+
+def _known_key(
+    key_node: Node,
+    seen: set[str],
+    *,
+    known: tuple[str, ...],
+    what: str = "key",
+    under: str | None = None,
+) -> str:
+    """The key of a mapping entry, added to `seen`; unknown or repeated keys are errors."""
+    key = key_node.value if isinstance(key_node, ScalarNode) else None
+    if key is None or key not in known:
+        shown = key if key is not None else _kind(key_node)
+        where = f" under `{under}`" if under else ""
+        close = difflib.get_close_matches(str(shown), known, n=1)
+        hints = [f"did you mean `{close[0]}`?"] if close else []
+        if what == "rule" or not close:
+            hints.append(f"{'The' if close else 'the'} {what}s are: {', '.join(known)}")
+        message = f"unknown {what} `{shown}`{where}; {' '.join(hints)}"
+        raise ConfigError(message, _line(key_node))
+    if key in seen:
+        raise ConfigError(f"`{key}` is set twice", _line(key_node))
+    seen.add(key)
+    return str(key)
 
 
 def _items(node: Node, name: str) -> list[Node]:

@@ -72,6 +72,13 @@ class FileDiff:
                 return Where.ADDED if line in hunk.added else Where.CONTEXT
         return Where.FILE
 
+    def added_lines(self, line_count: int) -> frozenset[int]:
+        """The new-side lines the change added: all `line_count` lines of an added file,
+        else the added lines of the hunks."""
+        if self.status == "added":
+            return frozenset(range(1, line_count + 1))
+        return frozenset(line for hunk in self.hunks for line in hunk.added)
+
     def hunk_for(self, start_line: int, end_line: int) -> Hunk | None:
         """The hunk that contains every line `start_line..end_line`, if one does."""
         for hunk in self.hunks:

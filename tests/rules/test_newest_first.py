@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chronolog.check import check_log, select_rules
+from chronolog.check import check_log, fix_text, select_rules
+from chronolog.config import parse_config
 from chronolog.parse import parse_log
 from chronolog.rule import Context
+from chronolog.rules import newest_first
 from chronolog.rules.newest_first import keep_in_order
 from tests.conftest import LOGS
 from tests.helpers import TODAY, findings, fixed
@@ -147,3 +149,57 @@ def test_a_move_never_targets_an_entry_with_a_mistyped_year() -> None:
     text = "# Log\n\n" + entry("2022-01-03") + entry("2022-12-28") + entry("2022-12-30")
     messages = [message for _, message in findings(text, RULE)]
     assert messages[1].endswith("Move the entry above `## 2022-12-28` (line 7)")
+
+
+OLDEST_FIRST = parse_config("order: oldest-first\n").rules(["newest-first"])
+
+
+def oldest_first(text: str) -> list[tuple[int, str]]:
+    log = parse_log(text)
+    return [(f.line, f.message) for f in check_log(log, Context(today=TODAY), OLDEST_FIRST)]
+
+
+def test_oldest_first_flags_an_entry_newer_than_the_one_below() -> None:
+    text = "# Log\n\n" + entry("2022-11-19") + entry("2022-11-25") + entry("2022-11-20")
+    assert oldest_first(text) == [
+        (
+            11,
+            "`## 2022-11-20` is out of order: it is older than `## 2022-11-25` (line 7) above "
+            "it; entries go oldest first. Move the entry above `## 2022-11-25` (line 7)",
+        )
+    ]
+    log = parse_log(text)
+    result = fix_text(text, Context(today=TODAY), OLDEST_FIRST)
+    assert result.text == "# Log\n\n" + entry("2022-11-19") + entry("2022-11-20") + entry(
+        "2022-11-25"
+    )
+    assert check_log(parse_log(result.text), Context(today=TODAY), OLDEST_FIRST) == []
+    assert len(log.entries) == 3
+
+
+def test_oldest_first_a_newest_first_log_is_the_one_out_of_order() -> None:
+    text = "# Log\n\n" + entry("2022-11-25") + entry("2022-11-20")
+    assert oldest_first(text) == [
+        (
+            7,
+            "`## 2022-11-20` is out of order: it is older than `## 2022-11-25` (line 3) above "
+            "it; entries go oldest first. Move the entry above `## 2022-11-25` (line 3)",
+        )
+    ]
+
+
+def test_oldest_first_the_january_entry_at_the_bottom_is_the_typo() -> None:
+    text = "# Log\n\n" + entry("2022-12-28") + entry("2022-01-03")
+    assert oldest_first(text) == [
+        (
+            7,
+            "`## 2022-01-03` is out of order: it is older than `## 2022-12-28` (line 3) above "
+            "it; entries go oldest first. Was the year mistyped? If so, change the date to "
+            "`2023-01-03`; otherwise move the entry above `## 2022-12-28` (line 3)",
+        )
+    ]
+
+
+def test_the_rule_keeps_its_name_whatever_the_order() -> None:
+    assert [rule.name for rule in OLDEST_FIRST] == ["newest-first"]
+    assert parse_config("").rules(["newest-first"]) == (newest_first.RULE,)

@@ -12,6 +12,7 @@ from chronolog.rules import (
     mojibake,
     newest_first,
     participants,
+    unused_suppression,
 )
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -23,5 +24,6 @@ ALL_RULES: tuple[Rule, ...] = (
     future_date.RULE,
     duration_tag.RULE,
     mojibake.RULE,
+    unused_suppression.RULE,
 )
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in ALL_RULES}
