@@ -110,7 +110,12 @@ def create_app(
             yield {"configured": False, "engine": None}
             return
         store = Store(create_engine(settings.database_url))
-        engine = build_engine(store, app_context(github, clock), routes, tuning)
+        engine = build_engine(
+            store,
+            app_context(github, clock),
+            routes,
+            tuning or Tuning(concurrency=settings.workers, backoff=settings.retry_backoff),
+        )
         await engine.start()
         holder["intake"] = Intake(store, engine.wake)
         app.state.engine = engine  # for operators and tests

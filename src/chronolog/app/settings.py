@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chronolog.app.store import StoreError, database_url
@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     PORT: str = "8080"
     DATABASE_URL: str | None = None
     CHRONOLOG_DATA_DIR: str = ".chronolog"
+    # Deliveries processed at once by this instance, and the first wait (seconds, doubling
+    # after each try) before a delivery GitHub failed on is tried again.
+    CHRONOLOG_WORKERS: int = Field(default=4, ge=1, le=64)
+    CHRONOLOG_RETRY_BACKOFF: float = Field(default=30.0, ge=0, le=3600)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class AppSettings:
     # SQLAlchemy URL of the store (`store.database_url`): DATABASE_URL, else a SQLite
     # file in CHRONOLOG_DATA_DIR.
     database_url: str = "sqlite:///.chronolog/chronolog.sqlite3"
+    workers: int = 4
+    retry_backoff: float = 30.0
 
     @property
     def webhook_secret(self) -> bytes | None:
@@ -153,6 +159,8 @@ def load_settings() -> AppSettings:
         credentials=credentials,
         missing=tuple(missing),
         database_url=database,
+        workers=raw.CHRONOLOG_WORKERS,
+        retry_backoff=raw.CHRONOLOG_RETRY_BACKOFF,
     )
 
 
