@@ -145,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument(
         "--dry-run", action="store_true", help="print what would be posted, post nothing"
     )
+    redeliver = commands.add_parser(
+        "redeliver", help="ask GitHub again for the webhooks chronolog missed (3 days at most)"
+    )
+    redeliver.add_argument(
+        "--since",
+        metavar="DURATION",
+        help="look back this far, like 6h or 2d (default: back to the last delivery a sweep saw)",
+    )
+    redeliver.add_argument(
+        "--dry-run", action="store_true", help="list the missed deliveries, ask for none"
+    )
     return parser
 
 
@@ -180,6 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_config_command(args, sys.stdout)
         if args.command == "serve":
             return run_serve(args)
+        if args.command == "redeliver":
+            run_redeliver = _load("chronolog.app.redeliver", "run_redeliver", "redeliver")
+            return int(run_redeliver(since=args.since, dry_run=args.dry_run))
         return run_backfill_command(args)
     except UsageError as error:
         print(f"chronolog: {error}", file=sys.stderr)

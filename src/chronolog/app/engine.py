@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 
 QUEUE = "chronolog-deliveries"
 WORKFLOW = "chronolog.process_delivery"
+# The sweep for missed deliveries: one at a time across every instance.
+SWEEP_QUEUE = "chronolog-sweeps"
+SWEEP_WORKFLOW = "chronolog.sweep"
 # Bump when a change to the workflow below cannot resume a run recorded by the old code.
 # DBOS recovers and dequeues only the workflows of its own application version.
 APPLICATION_VERSION = "chronolog-1"
@@ -68,6 +71,7 @@ class GaveUp(Exception):
 
 Process = Callable[[Delivery], Awaitable[None]]
 GiveUp = Callable[[Delivery, str], Awaitable[None]]
+Sweep = Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class Tuning:
     heartbeat: float = 15.0  # how often this instance says it is alive
     dead_after: float = 60.0  # an instance silent this long has died: its work is taken over
     inbox_grace: float = 5.0  # an inbox row not enqueued after this long is enqueued again
+    sweep_every: float = 600.0  # seconds between sweeps for missed deliveries
 
     def delay(self, attempt: int, asked: float | None) -> float:
         """Seconds to wait after failed try number `attempt` (0-based)."""
@@ -96,6 +101,7 @@ class _Runtime:
     process: Process
     give_up: GiveUp
     tuning: Tuning
+    sweep: Sweep | None
 
 
 _runtime: _Runtime | None = None
@@ -175,6 +181,24 @@ async def process_delivery(delivery_id: str) -> None:
     raise GaveUp(f"delivery {delivery_id}: {reason}")
 
 
+@DBOS.step(name="chronolog.sweep_step")
+async def _sweep_step() -> None:
+    sweep = _current().sweep
+    if sweep is not None:
+        await sweep()
+
+
+@DBOS.workflow(name=SWEEP_WORKFLOW, max_recovery_attempts=MAX_RECOVERIES)
+async def sweep_missed() -> None:
+    """Ask GitHub for the deliveries chronolog missed (`redeliver.sweep`)."""
+    try:
+        await _sweep_step()
+    except Exception as error:
+        # The next sweep tries again; a failed one must not end in DBOS's ERROR state
+        # with a traceback every 10 minutes while GitHub is down.
+        log.warning("the sweep for missed deliveries failed: %s", error)
+
+
 def instance_id() -> str:
     """This instance's name in the store: `CHRONOLOG_INSTANCE_ID`, else Fly's machine id,
     else the host name. It must stay the same across restarts of one instance, so that a
@@ -195,10 +219,12 @@ class Engine:
     process: Process
     give_up: GiveUp
     tuning: Tuning = field(default_factory=Tuning)
+    sweep: Sweep | None = None
     instance: str = field(default_factory=instance_id)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _queue: Queue | None = None
+    _sweeps: Queue | None = None
     running: bool = False
 
     async def start(self) -> None:
@@ -206,7 +232,7 @@ class Engine:
         and start the background loops."""
         global _runtime
         await asyncio.to_thread(self.store.create_tables)
-        _runtime = _Runtime(self.store, self.process, self.give_up, self.tuning)
+        _runtime = _Runtime(self.store, self.process, self.give_up, self.tuning, self.sweep)
         config: DBOSConfig = {
             "name": "chronolog",
             "system_database_url": self.store.engine.url.render_as_string(hide_password=False),
@@ -224,8 +250,13 @@ class Engine:
             partition_concurrency=1,
             polling_interval_sec=self.tuning.poll,
         )
+        self._sweeps = await DBOS.register_queue_async(
+            SWEEP_QUEUE, global_concurrency=1, polling_interval_sec=1.0
+        )
         await asyncio.to_thread(self.store.heartbeat, self.instance, _now())
         self.running = True
+        if self.sweep is not None:
+            await self.start_sweep(f"{SWEEP_WORKFLOW}:start:{self.instance}:{_now().isoformat()}")
         self._tasks = [
             asyncio.create_task(self._pump_forever(), name="chronolog-pump"),
             asyncio.create_task(self._watch_forever(), name="chronolog-watch"),
@@ -294,6 +325,14 @@ class Engine:
             done.append(delivery.delivery_id)
         await asyncio.to_thread(self.store.mark_enqueued, done)
 
+    async def start_sweep(self, workflow_id: str) -> None:
+        """Enqueue a sweep for missed deliveries under `workflow_id` (enqueueing the same
+        id again, from any instance, does nothing)."""
+        if self._sweeps is None:
+            raise RuntimeError("the engine is not started")
+        with SetWorkflowID(workflow_id):
+            await self._sweeps.enqueue_async(sweep_missed)
+
     async def _pump_forever(self) -> None:
         """Enqueue what the inbox holds; woken by new deliveries, and every few seconds for
         rows another instance stored but did not enqueue (it may have died)."""
@@ -330,6 +369,10 @@ class Engine:
         dead = sorted(
             {str(w.executor_id) for w in pending if w.executor_id} - live - {self.instance}
         )
+        if self.sweep is not None:
+            # One id per window: every instance enqueues it, the first one makes it.
+            window = int(now.timestamp() // self.tuning.sweep_every)
+            await self.start_sweep(f"{SWEEP_WORKFLOW}:every:{window}")
         if dead:
             log.warning("taking over the work of stopped instances: %s", ", ".join(dead))
             # DBOS's own recovery, as its admin endpoint calls it: it re-enqueues only

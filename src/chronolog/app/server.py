@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chronolog import __version__
+from chronolog.app import redeliver
 from chronolog.app.backlink_preview import preview_section
 from chronolog.app.delivery import Delivery
 from chronolog.app.engine import Engine, RetryLater, Tuning
@@ -85,7 +86,15 @@ def build_engine(
     async def give_up(delivery: Delivery, reason: str) -> None:
         await report_failure(context, delivery, reason)
 
-    return Engine(store, process, give_up, tuning or Tuning())
+    async def sweep() -> None:
+        await redeliver.sweep(context.github, store, handled_events(routes))
+
+    return Engine(store, process, give_up, tuning or Tuning(), sweep)
+
+
+def handled_events(routes: tuple[HandlerRoute, ...] = HANDLERS) -> frozenset[str]:
+    """The events some route handles: only their missed deliveries are asked for again."""
+    return frozenset(route.event for route in routes)
 
 
 def create_app(

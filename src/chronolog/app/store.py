@@ -237,6 +237,15 @@ class Store:
             ).scalar_one_or_none()
         return None if value is None else str(value)
 
+    def keys_present(self, prefix: str, names: Sequence[str]) -> set[str]:
+        """Which of `names` have a state key `prefix + name`."""
+        if not names:
+            return set()
+        keys = [prefix + name for name in names]
+        with self.engine.connect() as connection:
+            found = connection.execute(sa.select(STATE.c.key).where(STATE.c.key.in_(keys)))
+            return {str(key)[len(prefix) :] for key in found.scalars()}
+
     def set_state(self, key: str, value: str) -> None:
         dialect: Any = postgresql if self._postgres else sqlite
         statement = dialect.insert(STATE).values(key=key, value=value)
