@@ -15,6 +15,7 @@ copies) and sign them.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import datetime as dt
@@ -187,6 +188,11 @@ class FakeGitHub:
         # The status code a redelivery's new attempt records (the fake sends nothing: a
         # test delivers the webhook itself when it needs to).
         self.redelivery_status_code = 200
+        # Called with the guid of each delivery asked for again (an end-to-end test sends
+        # the webhook then, as GitHub would).
+        self.on_redeliver: Callable[[str], None] | None = None
+        # (method, path regex, seconds): how long the served fake waits before answering.
+        self.latency: list[tuple[str, re.Pattern[str], float]] = []
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
         self._ids = itertools.count(1000)
@@ -423,6 +429,22 @@ class FakeGitHub:
             )
         )
 
+    def slow(self, method: str, path: str, seconds: float) -> None:
+        """When served over HTTP, wait `seconds` before answering `method` on `path` (regex)."""
+        self.latency.append((method, re.compile(f"^{path}$"), seconds))
+
+    def delay_for(self, method: str, path: str) -> float:
+        if self.prefix and path.startswith(self.prefix):
+            path = path[len(self.prefix) :]
+        return max(
+            (
+                seconds
+                for m, pattern, seconds in self.latency
+                if m == method and pattern.match(path)
+            ),
+            default=0.0,
+        )
+
     # ---- reading what happened -------------------------------------------------------
 
     def calls(self, route: str | None = None) -> list[Recorded]:
@@ -595,6 +617,8 @@ class FakeGitHub:
         if delivery is None:
             return _error(404, "Not Found")
         self.redelivered.append(delivery["id"])
+        if self.on_redeliver is not None:
+            self.on_redeliver(str(delivery["guid"]))
         self.add_hook_delivery(
             event=delivery["event"],
             action=delivery["action"],
@@ -1286,6 +1310,9 @@ def serve(fake: FakeGitHub) -> Iterator[str]:
     from starlette.routing import Route
 
     async def endpoint(request: Request) -> Response:
+        delay = fake.delay_for(request.method, request.url.path)
+        if delay:
+            await asyncio.sleep(delay)
         proxied = httpx.Request(
             request.method,
             str(request.url),

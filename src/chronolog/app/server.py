@@ -123,7 +123,13 @@ def create_app(
             store,
             app_context(github, clock),
             routes,
-            tuning or Tuning(concurrency=settings.workers, backoff=settings.retry_backoff),
+            tuning
+            or Tuning(
+                concurrency=settings.workers,
+                backoff=settings.retry_backoff,
+                heartbeat=settings.instance_timeout / 4,
+                dead_after=settings.instance_timeout,
+            ),
         )
         await engine.start()
         holder["intake"] = Intake(store, engine.wake)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # after each try) before a delivery GitHub failed on is tried again.
     CHRONOLOG_WORKERS: int = Field(default=4, ge=1, le=64)
     CHRONOLOG_RETRY_BACKOFF: float = Field(default=30.0, ge=0, le=3600)
+    # Seconds after which an instance that stopped reporting is taken for dead and its
+    # work taken over by the others (it reports every quarter of that).
+    CHRONOLOG_INSTANCE_TIMEOUT: float = Field(default=60.0, ge=1, le=3600)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class AppSettings:
     database_url: str = "sqlite:///.chronolog/chronolog.sqlite3"
     workers: int = 4
     retry_backoff: float = 30.0
+    instance_timeout: float = 60.0
 
     @property
     def webhook_secret(self) -> bytes | None:
@@ -161,6 +165,7 @@ def load_settings() -> AppSettings:
         database_url=database,
         workers=raw.CHRONOLOG_WORKERS,
         retry_backoff=raw.CHRONOLOG_RETRY_BACKOFF,
+        instance_timeout=raw.CHRONOLOG_INSTANCE_TIMEOUT,
     )
 
 
