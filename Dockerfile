@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOST=0.0.0.0 \
-    PORT=8080
+    PORT=8080 \
+    CHRONOLOG_DATA_DIR=/data
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -16,9 +17,11 @@ COPY src ./src
 # The server needs the `app` extra; a plain `pip install .` is the linter alone.
 RUN pip install ".[app]" && rm -rf /app/src
 
-# Never run as root.
-RUN useradd --create-home --uid 10001 chronolog
+# Never run as root. /data holds the SQLite store (mount a volume there; unset
+# DATABASE_URL means a SQLite file in CHRONOLOG_DATA_DIR).
+RUN useradd --create-home --uid 10001 chronolog && mkdir /data && chown chronolog /data
 USER chronolog
+VOLUME /data
 
 EXPOSE 8080
 # The slim image has no curl: ask /healthz with Python itself.

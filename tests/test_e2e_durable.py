@@ -206,3 +206,27 @@ def test_deliveries_missed_while_down_are_asked_for_again_on_start(
         server[0].stop()
     assert len(fake.redelivered) == 3
     assert_each_head_checked_once(fake, payloads)
+
+
+def test_sigterm_stops_within_the_platforms_window_and_hands_back_the_rest(
+    github: tuple[FakeGitHub, str, str], tmp_path: Path
+) -> None:
+    fake, api_url, pem = github
+    payloads = pulls(fake, 10)
+    fake.slow("POST", f"/repos/{REPO}/check-runs", 1.0)
+    env = {"CHRONOLOG_DATA_DIR": str(tmp_path), "CHRONOLOG_INSTANCE_ID": "one"}
+    first = Server(api_url, pem, env)
+    for number, payload in enumerate(payloads):
+        assert first.deliver(payload, f"term-{number}") == 202
+    first.process.send_signal(signal.SIGTERM)
+    # Fly kills the machine 30 s (fly.toml's kill_timeout) after the signal. uvicorn
+    # shuts down gracefully, then re-raises the signal: the exit status says SIGTERM.
+    assert first.process.wait(timeout=30) == -signal.SIGTERM
+    assert not settled(fake, payloads)
+
+    second = Server(api_url, pem, env)
+    try:
+        wait_until(lambda: settled(fake, payloads), "every head's check run", timeout=60)
+    finally:
+        second.stop()
+    assert_each_head_checked_once(fake, payloads)

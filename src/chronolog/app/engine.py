@@ -87,6 +87,9 @@ class Tuning:
     dead_after: float = 60.0  # an instance silent this long has died: its work is taken over
     inbox_grace: float = 5.0  # an inbox row not enqueued after this long is enqueued again
     sweep_every: float = 600.0  # seconds between sweeps for missed deliveries
+    # On a graceful stop, how long running deliveries may take to finish before they are
+    # handed back (fly.toml's kill_timeout leaves room for it).
+    stop_grace: float = 5.0
 
     def delay(self, attempt: int, asked: float | None) -> float:
         """Seconds to wait after failed try number `attempt` (0-based)."""
@@ -262,8 +265,8 @@ class Engine:
             asyncio.create_task(self._watch_forever(), name="chronolog-watch"),
         ]
 
-    async def stop(self, grace: float = 0.0) -> None:
-        """Stop taking work, give running workflows up to `grace` seconds to finish, and
+    async def stop(self) -> None:
+        """Stop taking work, give running workflows `Tuning.stop_grace` seconds to finish, and
         hand the rest back: it stays in the store, resumed by this instance when it
         restarts, or by another instance at its next watch (this one leaves the list of
         live instances)."""
@@ -275,7 +278,8 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=int(grace))
+        grace = int(self.tuning.stop_grace)
+        await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=grace)
         _runtime = None
         # Blocking, once: DBOS took the loop's default executor down with it.
         self.store.leave(self.instance)
