@@ -128,7 +128,6 @@ class Store:
         if not deliveries:
             return set()
         dialect: Any = postgresql if self._postgres else sqlite
-        statement = dialect.insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.delivery_id)
         rows = [
             {
                 "delivery_id": d.delivery_id,
@@ -142,11 +141,16 @@ class Store:
             }
             for d in deliveries
         ]
+        # One multi-row statement, one round trip: a burst costs one statement and one
+        # commit. A repeated id (in the table or in the batch) is skipped, not returned.
+        statement = (
+            dialect.insert(INBOX)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(INBOX.c.delivery_id)
+        )
         with self.engine.begin() as connection:
-            # One statement per row: RETURNING with executemany is not on every dialect.
-            new: set[str] = set()
-            for row in rows:
-                new.update(connection.execute(statement, row).scalars())
+            new: set[str] = set(connection.execute(statement).scalars())
         return new
 
     def get(self, delivery_id: str) -> StoredDelivery | None:
