@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,10 +85,11 @@ def test_since_refuses_anything_else(text: str) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(create_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}"))
     store.create_tables()
-    return store
+    yield store
+    store.engine.dispose()
 
 
 @pytest.mark.anyio
