@@ -54,6 +54,9 @@ SWEEP_WORKFLOW = "chronolog.sweep"
 # DBOS recovers and dequeues only the workflows of its own application version.
 APPLICATION_VERSION = "chronolog-1"
 MAX_RECOVERIES = 5
+# How long a processed delivery is remembered (its id, its workflow): GitHub redelivers for
+# 3 days, GitHub Enterprise Server for 7.
+KEPT = dt.timedelta(days=7)
 
 
 class RetryLater(Exception):
@@ -191,15 +194,37 @@ async def _sweep_step() -> None:
         await sweep()
 
 
+@DBOS.step(name="chronolog.forget_step")
+async def _forget_step() -> int:
+    """Forget deliveries and workflows that ended more than `KEPT` ago; returns how many
+    deliveries were dropped."""
+    cutoff = _now() - KEPT
+    ended = await DBOS.list_workflows_async(
+        status=["SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"],
+        end_time=cutoff.isoformat(),
+        load_input=False,
+        load_output=False,
+        limit=10_000,
+    )
+    if ended:
+        await DBOS.delete_workflows_async([w.workflow_id for w in ended])
+    return await asyncio.to_thread(_current().store.forget_before, cutoff)
+
+
 @DBOS.workflow(name=SWEEP_WORKFLOW, max_recovery_attempts=MAX_RECOVERIES)
 async def sweep_missed() -> None:
-    """Ask GitHub for the deliveries chronolog missed (`redeliver.sweep`)."""
+    """Ask GitHub for the deliveries chronolog missed (`redeliver.sweep`), then forget
+    what is older than anyone will redeliver."""
     try:
         await _sweep_step()
     except Exception as error:
         # The next sweep tries again; a failed one must not end in DBOS's ERROR state
         # with a traceback every 10 minutes while GitHub is down.
         log.warning("the sweep for missed deliveries failed: %s", error)
+    try:
+        await _forget_step()
+    except Exception as error:
+        log.warning("forgetting old deliveries failed: %s", error)
 
 
 def instance_id() -> str:
