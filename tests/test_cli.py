@@ -362,23 +362,17 @@ def test_serve_hands_host_and_port_to_the_app(
     fake = types.ModuleType("chronolog.app.main")
     fake.run_server = run_server  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "chronolog.app.main", fake)
-    monkeypatch.delenv("HOST", raising=False)
-    monkeypatch.delenv("PORT", raising=False)
-    assert main(["serve"]) == 0
-    monkeypatch.setenv("HOST", "127.0.0.1")
-    monkeypatch.setenv("PORT", "9000")
     assert main(["serve"]) == 0
     assert main(["serve", "--host", "::1", "--port", "8001"]) == 0
-    assert calls == [
-        {"host": "0.0.0.0", "port": 8080},
-        {"host": "127.0.0.1", "port": 9000},
-        {"host": "::1", "port": 8001},
-    ]
-    monkeypatch.setenv("PORT", "http")
-    assert run(capsys, "serve") == (
+    # Without options the server's settings decide (HOST, PORT: tests/app/test_settings.py).
+    assert calls == [{"host": None, "port": None}, {"host": "::1", "port": 8001}]
+    assert run(capsys, "serve", "--port", "http") == (
         2,
         [],
-        ["chronolog: PORT: 'http' is not a TCP port (1-65535)"],
+        [
+            "usage: chronolog serve [-h] [--host HOST] [--port PORT]",
+            "chronolog serve: error: argument --port: 'http' is not a TCP port (1-65535)",
+        ],
     )
 
 

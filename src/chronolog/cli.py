@@ -128,10 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands.add_parser("schema", help="print the config's JSON Schema")
 
     serve = commands.add_parser("serve", help="run the GitHub App's web server")
-    serve.add_argument(
-        "--host", default=os.environ.get("HOST", "0.0.0.0"), help="address (env HOST)"
-    )
-    serve.add_argument("--port", type=_port, help="port (env PORT, default 8080)")
+    serve.add_argument("--host", help="address (default: env HOST, else 0.0.0.0)")
+    serve.add_argument("--port", type=_port, help="port (default: env PORT, else 8080)")
 
     backlinks = commands.add_parser("backlinks", help="cross-link log entries and issues")
     backlinks_commands = backlinks.add_subparsers(
@@ -250,16 +248,10 @@ def run_config_command(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """`chronolog serve`: hand over to the app's server, imported only now."""
-    port = args.port
-    if port is None:
-        env_port = os.environ.get("PORT", "8080")
-        try:
-            port = _port(env_port)
-        except argparse.ArgumentTypeError as error:
-            raise UsageError(f"PORT: {error}") from None
+    """`chronolog serve`: hand over to the app's server, imported only now (it reads HOST
+    and PORT with the rest of its settings)."""
     run_server = _load("chronolog.app.main", "run_server", "the server")
-    return int(run_server(host=args.host, port=port))
+    return int(run_server(host=args.host, port=args.port))
 
 
 def run_backfill_command(args: argparse.Namespace) -> int:

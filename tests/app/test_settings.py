@@ -16,6 +16,14 @@ NAMES = (
     "GITHUB_API_URL",
     "HOST",
     "PORT",
+    "DATABASE_URL",
+    "CHRONOLOG_DATA_DIR",
+    "CHRONOLOG_WORKERS",
+    "CHRONOLOG_RETRY_BACKOFF",
+    "CHRONOLOG_INSTANCE_TIMEOUT",
+    "CHRONOLOG_INSTANCE_ID",
+    "FLY_MACHINE_ID",
+    "LOG_LEVEL",
 )
 
 
@@ -109,4 +117,46 @@ def test_digits_other_than_ascii_are_named_not_a_crash(monkeypatch: pytest.Monke
     assert raised.value.problems == [
         "GITHUB_APP_ID: '¹' is not a number; copy the App ID from the app's settings page",
         "PORT: '²' is not a port number (1-65535)",
+    ]
+
+
+def test_the_engines_settings_are_typed_and_each_bad_one_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CHRONOLOG_WORKERS", "0")
+    monkeypatch.setenv("CHRONOLOG_RETRY_BACKOFF", "soon")
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+
+    assert raised.value.problems == [
+        "CHRONOLOG_WORKERS: Input should be greater than or equal to 1",
+        "CHRONOLOG_RETRY_BACKOFF: Input should be a valid number, unable to parse string as a "
+        "number",
+        "LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'",
+    ]
+
+
+def test_the_store_and_the_instance_come_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CHRONOLOG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("FLY_MACHINE_ID", "148e4d55")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.database_url == f"sqlite:///{tmp_path / 'chronolog.sqlite3'}"
+    assert (settings.instance_id, settings.log_level) == ("148e4d55", "DEBUG")
+
+    monkeypatch.setenv("CHRONOLOG_INSTANCE_ID", "web-1")
+    monkeypatch.setenv("DATABASE_URL", "postgres://chronolog@db/chronolog")
+    settings = load_settings()
+    assert settings.database_url == "postgresql+psycopg://chronolog@db/chronolog"
+    assert settings.instance_id == "web-1"
+
+    monkeypatch.setenv("DATABASE_URL", "mysql://db")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert raised.value.problems == [
+        "DATABASE_URL: unsupported database 'mysql'; use sqlite:///PATH or postgresql://..."
     ]

@@ -32,7 +32,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import os
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -227,17 +226,6 @@ async def sweep_missed() -> None:
         log.warning("forgetting old deliveries failed: %s", error)
 
 
-def instance_id() -> str:
-    """This instance's name in the store: `CHRONOLOG_INSTANCE_ID`, else Fly's machine id,
-    else the host name. It must stay the same across restarts of one instance, so that a
-    restarted instance resumes its own work at once."""
-    return (
-        os.environ.get("CHRONOLOG_INSTANCE_ID")
-        or os.environ.get("FLY_MACHINE_ID")
-        or socket.gethostname()
-    )
-
-
 @dataclass
 class Engine:
     """The job engine of one process: DBOS on the store's database, the pump from the inbox
@@ -248,7 +236,9 @@ class Engine:
     give_up: GiveUp
     tuning: Tuning = field(default_factory=Tuning)
     sweep: Sweep | None = None
-    instance: str = field(default_factory=instance_id)
+    # This instance's name in the store (`AppSettings.instance_id`): the same across its
+    # restarts, so that a restarted instance resumes its own work at once.
+    instance: str = field(default_factory=socket.gethostname)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _queue: Queue | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
 import uvicorn
@@ -24,10 +23,7 @@ def run_server(host: str | None = None, port: int | None = None) -> int:
         for problem in error.problems:
             print(f"chronolog: {problem}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format=LOG_FORMAT,
-    )
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     if settings.credentials is None:
         missing = ", ".join(settings.missing)
         print(f"chronolog: not configured, missing {missing}; serving / with help", file=sys.stderr)
@@ -36,7 +32,7 @@ def run_server(host: str | None = None, port: int | None = None) -> int:
         app,
         host=host or settings.host,
         port=port or settings.port,
-        log_level="info",
+        log_level=settings.log_level.lower(),
         proxy_headers=True,
         server_header=False,
     )

@@ -70,6 +70,7 @@ def build_engine(
     context: AppContext,
     routes: tuple[HandlerRoute, ...] = HANDLERS,
     tuning: Tuning | None = None,
+    instance: str = "local",
 ) -> Engine:
     """The engine that runs `routes` on the deliveries in `store`. A GitHub failure that
     retrying may cure (5xx, no answer, a rate limit) sends the work back to the store."""
@@ -89,7 +90,7 @@ def build_engine(
     async def sweep() -> None:
         await redeliver.sweep(context.github, store, handled_events(routes))
 
-    return Engine(store, process, give_up, tuning or Tuning(), sweep)
+    return Engine(store, process, give_up, tuning or Tuning(), sweep, instance)
 
 
 def handled_events(routes: tuple[HandlerRoute, ...] = HANDLERS) -> frozenset[str]:
@@ -130,6 +131,7 @@ def create_app(
                 heartbeat=settings.instance_timeout / 4,
                 dead_after=settings.instance_timeout,
             ),
+            settings.instance_id,
         )
         await engine.start()
         holder["intake"] = Intake(store, engine.wake)

@@ -7,12 +7,14 @@ Secrets are `SecretStr`, so they never show up in a repr, a log line or a traceb
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chronolog.app.store import StoreError, database_url
@@ -58,6 +60,15 @@ class Settings(BaseSettings):
     # Seconds after which an instance that stopped reporting is taken for dead and its
     # work taken over by the others (it reports every quarter of that).
     CHRONOLOG_INSTANCE_TIMEOUT: float = Field(default=60.0, ge=1, le=3600)
+    # This instance's name in the store; it must stay the same across its restarts.
+    CHRONOLOG_INSTANCE_ID: str | None = Field(default=None, min_length=1, max_length=200)
+    FLY_MACHINE_ID: str | None = None
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("LOG_LEVEL", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,8 @@ class AppSettings:
     workers: int = 4
     retry_backoff: float = 30.0
     instance_timeout: float = 60.0
+    instance_id: str = "local"
+    log_level: str = "INFO"
 
     @property
     def webhook_secret(self) -> bytes | None:
@@ -166,6 +179,9 @@ def load_settings() -> AppSettings:
         workers=raw.CHRONOLOG_WORKERS,
         retry_backoff=raw.CHRONOLOG_RETRY_BACKOFF,
         instance_timeout=raw.CHRONOLOG_INSTANCE_TIMEOUT,
+        # Fly's machine id survives restarts of the machine; the host name elsewhere.
+        instance_id=raw.CHRONOLOG_INSTANCE_ID or raw.FLY_MACHINE_ID or socket.gethostname(),
+        log_level=raw.LOG_LEVEL,
     )
 
 

@@ -36,13 +36,17 @@ INBOX = sa.Table(
     sa.Column("body", sa.LargeBinary, nullable=False),
     # The work's serial key (one pull request, one repository's pushes): see `engine`.
     sa.Column("partition", sa.String(300), nullable=False),
+    # When the webhook arrived (the handlers' notion of "now", injectable in tests) and
+    # when the store took it (always the real clock: what retention goes by).
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("enqueued", sa.Boolean, nullable=False, default=False),
     # How often a handler started on this delivery: more than once means an earlier try
     # was cut off or failed, and may have written to GitHub already.
     sa.Column("tries", sa.Integer, nullable=False, default=0),
 )
 sa.Index("chronolog_inbox_pending", INBOX.c.enqueued, INBOX.c.received_at)
+sa.Index("chronolog_inbox_stored", INBOX.c.stored_at)
 
 INSTANCES = sa.Table(
     "chronolog_instances",
@@ -128,6 +132,7 @@ class Store:
         if not deliveries:
             return set()
         dialect: Any = postgresql if self._postgres else sqlite
+        now = dt.datetime.now(dt.UTC)
         rows = [
             {
                 "delivery_id": d.delivery_id,
@@ -136,6 +141,7 @@ class Store:
                 "body": d.body,
                 "partition": d.partition,
                 "received_at": d.received_at,
+                "stored_at": now,
                 "enqueued": False,
                 "tries": 0,
             }
@@ -203,11 +209,11 @@ class Store:
             )
 
     def forget_before(self, moment: dt.datetime) -> int:
-        """Drop deliveries received before `moment` (GitHub redelivers for 3 days at most,
-        7 on GitHub Enterprise Server); returns how many."""
+        """Drop enqueued deliveries stored before `moment` (GitHub redelivers for 3 days
+        at most, 7 on GitHub Enterprise Server); returns how many."""
         with self.engine.begin() as connection:
             result = connection.execute(
-                sa.delete(INBOX).where(INBOX.c.received_at < moment, INBOX.c.enqueued)
+                sa.delete(INBOX).where(INBOX.c.stored_at < moment, INBOX.c.enqueued)
             )
         return int(result.rowcount)
 
