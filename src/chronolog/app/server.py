@@ -20,12 +20,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from chronolog import __version__
-from chronolog.app.backlink_preview import preview_section
+from chronolog.app.backlinks.preview import preview_section
 from chronolog.app.delivery import Delivery
 from chronolog.app.engine import Engine, RetryLater, Tuning
 from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable, RetryPolicy
-from chronolog.app.handlers import HANDLERS, AppContext, dispatch, report_failure, route_for
-from chronolog.app.handlers import Route as HandlerRoute
+from chronolog.app.router import HANDLERS, AppContext, dispatch, report_failure, route_for
+from chronolog.app.router import Route as HandlerRoute
 from chronolog.app.settings import CREDENTIALS_HELP, AppSettings
 from chronolog.app.store import Store, create_engine
 from chronolog.app.webhooks import Intake, WebhookEndpoint
