@@ -118,7 +118,7 @@ def test_a_file_is_a_log_when_its_head_or_its_base_looks_like_one() -> None:
 
 def test_a_changed_log_is_checked_on_the_lines_it_added_and_marked_against_the_diff() -> None:
     checked = check_changed_log(
-        changed(patch=PATCH), HEAD, parse_log(HEAD), None, RepoConfig(), CONTEXT
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
     )
 
     assert checked.changed_lines == frozenset({3, 4, 5, 6})
@@ -134,8 +134,8 @@ def test_an_added_log_has_every_line_added() -> None:
         BASE,
         parse_log(BASE),
         None,
-        RepoConfig(),
-        CONTEXT,
+        config=RepoConfig(),
+        context=CONTEXT,
     )
 
     assert checked.changed_lines == frozenset({1, 2, 3, 4, 5})
@@ -151,7 +151,7 @@ def test_a_files_list_made_at_a_newer_head_says_the_pull_request_moved_on() -> N
 
 def test_the_review_posts_only_the_suggestions_not_already_there() -> None:
     checked = check_changed_log(
-        changed(patch=PATCH), HEAD, parse_log(HEAD), None, RepoConfig(), CONTEXT
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
     )
     candidates = suggestion_candidates([checked])
     posted = f"an old suggestion\n\n{marker(candidates[0].fingerprint)}"
@@ -173,7 +173,7 @@ def test_the_review_posts_only_the_suggestions_not_already_there() -> None:
 
 def test_the_run_fails_on_an_introduced_error_and_counts_the_suggestions() -> None:
     checked = check_changed_log(
-        changed(patch=PATCH), HEAD, parse_log(HEAD), None, RepoConfig(), CONTEXT
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
     )
     found = LogsOfPull(RepoConfig(), None, (checked,), ())
 

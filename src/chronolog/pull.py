@@ -157,6 +157,7 @@ def check_changed_log(
     text: str,
     head: Log,
     base_text: str | None,
+    *,
     config: RepoConfig,
     context: Context,
 ) -> CheckedLog:

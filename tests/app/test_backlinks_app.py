@@ -433,19 +433,8 @@ async def test_the_check_run_of_a_pull_request_carries_the_preview(
         head=base.replace("## 2022-11-25\n", entry + "## 2022-11-25\n", 1),
     )
     fake.add_issue("Codertocat/Hello-World", 7)
-    pr = PullRequest.from_json(synchronize["pull_request"])
 
-    async with github_app.installation(synchronize["installation"]["id"]) as gh:
-        result = await check_pull_request(
-            gh,
-            PullCheck(
-                pr,
-                app_id=APP_ID,
-                event_time=NOW,
-                look_for_existing=False,
-                section_builders=[preview_section(github_app)],
-            ),
-        )
+    _, result = await preview_of_check(github_app, synchronize)
 
     assert result.output.summary.endswith(
         "\n".join(

@@ -81,7 +81,9 @@ async def read_changed_logs(
         if needs_base(changed, head):
             base_text = await _read_base(gh, pr, changed.previous_path or changed.path)
         if is_changed_log(changed, head, base_text):
-            checked.append(check_changed_log(changed, text, head, base_text, config, context))
+            checked.append(
+                check_changed_log(changed, text, head, base_text, config=config, context=context)
+            )
     return tuple(checked), tuple(notes)
 
 
