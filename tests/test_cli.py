@@ -398,9 +398,9 @@ def test_backfill_hands_its_options_to_the_app(
         calls.append(kwargs)
         return 3
 
-    fake = types.ModuleType("chronolog.app.backfill")
+    fake = types.ModuleType("chronolog.app.backlinks.backfill")
     fake.run_backfill = run_backfill  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "chronolog.app.backfill", fake)
+    monkeypatch.setitem(sys.modules, "chronolog.app.backlinks.backfill", fake)
     assert main(["backlinks", "backfill", "--repo", "octo/logs"]) == 3
     assert (
         main(["backlinks", "backfill", "--repo", "octo/logs", "--path", "log.md", "--dry-run"]) == 3
@@ -414,7 +414,7 @@ def test_backfill_hands_its_options_to_the_app(
     assert err[-1] == (
         "chronolog backlinks backfill: error: argument --repo: 'octo' is not OWNER/REPO"
     )
-    monkeypatch.setitem(sys.modules, "chronolog.app.backfill", None)
+    monkeypatch.setitem(sys.modules, "chronolog.app.backlinks.backfill", None)
     code, _, err = run(capsys, "backlinks", "backfill", "--repo", "octo/logs")
     assert code == 2
     assert err[0].startswith("chronolog: the backfill is not available (")

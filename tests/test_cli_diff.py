@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from chronolog.check import check_log
+from chronolog.check_output import mark_findings, render_check_run
 from chronolog.cli import main
 from chronolog.config import parse_config
 from chronolog.diff import diff_from_texts
 from chronolog.parse import parse_log
-from chronolog.report import mark_findings, render_check_run
 from chronolog.rule import Context, latest_current_date
 from tests.conftest import LOGS
 

@@ -7,10 +7,10 @@ import difflib
 import hashlib
 
 from chronolog.check import check_log
+from chronolog.check_output import MarkedFinding, mark_findings
 from chronolog.diff import FileDiff, Hunk, Where, file_diff
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
-from chronolog.report import MarkedFinding, mark_findings
 from chronolog.rule import Context
 from chronolog.suggestions import (
     ReviewComment,

@@ -27,7 +27,8 @@ from chronolog.anchors import (
 )
 from chronolog.inline import rendered_text
 from chronolog.model import Log
-from chronolog.references import EntryReferences, Reference
+from chronolog.parse import parse_log
+from chronolog.references import EntryReferences, Reference, find_references
 
 MARKER_PREFIX = "<!-- chronolog:backlink "
 # A comment lists at most this many entries; older ones are summarised in one line.
@@ -330,3 +331,12 @@ def render_preview(host: str, path: str, items: Sequence[PreviewItem], scope: Sc
             status += f" ({_escape(scope.describe())})"
         lines.append(f"- [{_escape(str(target))}]({url}): {status}")
     return "\n".join(lines)
+
+
+def index_log(text: str | Log | None, host: str, repo: str, scope: Scope | None) -> BacklinkIndex:
+    """The backlink index of a log at `host`/`repo`, as text or parsed already (empty for
+    no text)."""
+    if text is None:
+        return {}
+    parsed = parse_log(text) if isinstance(text, str) else text
+    return backlink_index(parsed, find_references(parsed, host=host, repo=repo), scope)

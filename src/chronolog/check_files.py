@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chronolog.check import UnknownRuleError, check_log, fix_text
+from chronolog.check_output import EXISTING_PREFIX, mark_findings
 from chronolog.config import RepoConfig
-from chronolog.detect import is_markdown_path, looks_like_log
+from chronolog.detect import is_log_file
 from chronolog.diff import FileDiff
 from chronolog.model import Finding, Severity
 from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
 from chronolog.parse import LogDecodeError, decode_log, parse_log, split_lines
 from chronolog.project import Project, ProjectError, configured_logs, load_project
-from chronolog.report import EXISTING_PREFIX, mark_findings
 from chronolog.rule import Context, Rule, latest_current_date
 
 if TYPE_CHECKING:
@@ -188,10 +188,7 @@ def _is_log(file: Path, text: str, run: _Run) -> bool:
         relative = file.resolve().relative_to(run.root.resolve()).as_posix()
     except ValueError:  # outside the project: no glob can name it
         relative = file.name
-    configured = run.config.matches_log_path(relative)
-    if configured is not None:
-        return configured
-    return is_markdown_path(relative) and looks_like_log(text, path=relative)
+    return is_log_file(run.config, relative, text)
 
 
 def _diff(path: str, base: Base | None) -> FileDiff | None:

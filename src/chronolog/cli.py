@@ -256,7 +256,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_backfill_command(args: argparse.Namespace) -> int:
     """`chronolog backlinks backfill`: hand over to the app's backfill, imported only now."""
-    run_backfill = _load("chronolog.app.backfill", "run_backfill", "the backfill")
+    run_backfill = _load("chronolog.app.backlinks.backfill", "run_backfill", "the backfill")
     return int(run_backfill(repo=args.repo, path=args.path, dry_run=args.dry_run))
 
 

@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from chronolog.check import select_rules
 from chronolog.model import Severity
+from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Rule
 from chronolog.rules import RULES_BY_NAME, newest_first
 from chronolog.rules.newest_first import Order
@@ -130,6 +131,18 @@ def parse_config(text: str) -> RepoConfig:
     if problems:
         raise problems[0]
     return config
+
+
+def parse_config_file(data: bytes) -> RepoConfig:
+    """The config in the bytes of a repository's `.github/chronolog.yml`.
+
+    Raises `ConfigError` when it is invalid, or not UTF-8 (with the byte offset).
+    """
+    try:
+        text = decode_log(data, CONFIG_PATH)
+    except LogDecodeError as error:
+        raise ConfigError(str(error)) from None
+    return parse_config(text)
 
 
 def validate_config_text(text: str) -> tuple[ConfigError, ...]:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from chronolog.model import Log
 from chronolog.parse import parse_log
+
+if TYPE_CHECKING:
+    from chronolog.config import RepoConfig
 
 MIN_HEADINGS = 2
 
@@ -75,3 +79,15 @@ def looks_like_log(text: str | Log, *, path: str | None = None) -> bool:
     dated, total = dated_headings(parse_log(text) if isinstance(text, str) else text)
     # Integers, so that exactly two thirds counts: dated / total >= 2 / 3.
     return total >= MIN_HEADINGS and 3 * dated >= 2 * total
+
+
+def is_log_file(config: RepoConfig, path: str, *texts: str | Log | None) -> bool:
+    """Whether the file at `path` is a log: named by `logs:` in the config or, without
+    `logs:`, Markdown that looks like a log in one of its `texts` (versions of the file;
+    None for a version that does not exist). The CLI, the check and the backlinks use this."""
+    configured = config.matches_log_path(path)
+    if configured is not None:
+        return configured
+    return is_markdown_path(path) and any(
+        text is not None and looks_like_log(text, path=path) for text in texts
+    )

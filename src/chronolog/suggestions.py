@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.check_output import APPLY_FIXES_LABEL, MarkedFinding
 from chronolog.diff import FileDiff
 from chronolog.fixes import apply_edits
 from chronolog.model import Applicability, Edit, Finding, Fix, Log
-from chronolog.report import APPLY_FIXES_LABEL, MarkedFinding
 
 MAX_SUGGESTION_LINES = 30
 MAX_REVIEW_COMMENTS = 30

@@ -20,8 +20,8 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from chronolog.app.engine import Tuning
 from chronolog.app.github import GitHubApp, RetryPolicy
+from chronolog.app.jobs import Tuning
 from chronolog.app.server import create_app
 from chronolog.app.settings import AppSettings, Credentials
 from chronolog.app.store import database_url as database_url_for

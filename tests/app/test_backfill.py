@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from chronolog.app.backfill import backfill, run_backfill
+from chronolog.app.backlinks.backfill import backfill, run_backfill
 from chronolog.app.github import GitHubApp, Repo
 from chronolog.parse import parse_log
 from chronolog.references import find_references

@@ -8,22 +8,21 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from chronolog.app.backlink_preview import ChangedLog, backlink_preview, preview_section
-from chronolog.app.backlinks import (
+from chronolog.app.backlinks.comments import Outcome
+from chronolog.app.backlinks.preview import ChangedLog, backlink_preview, preview_section
+from chronolog.app.backlinks.push import (
     BacklinksFailed,
-    Outcome,
     Push,
     handle_push,
-    on_push,
     post_backlinks,
     pushes_default_branch,
 )
-from chronolog.app.check_run import CheckResult
+from chronolog.app.backlinks.routes import on_push
+from chronolog.app.checks.check_run import CheckResult
+from chronolog.app.checks.pull_request import check_pull_request
+from chronolog.app.context import AppContext, DeliveryContext, PullCheck, PullRequest
 from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp, Repo, RetryPolicy
-from chronolog.app.handlers import AppContext
-from chronolog.app.pull_logs import PullRequest
-from chronolog.app.pull_request import check_pull_request
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
 from chronolog.diff import base_from_patch
@@ -434,17 +433,8 @@ async def test_the_check_run_of_a_pull_request_carries_the_preview(
         head=base.replace("## 2022-11-25\n", entry + "## 2022-11-25\n", 1),
     )
     fake.add_issue("Codertocat/Hello-World", 7)
-    pr = PullRequest.from_json(synchronize["pull_request"])
 
-    async with github_app.installation(synchronize["installation"]["id"]) as gh:
-        result = await check_pull_request(
-            gh,
-            pr,
-            app_id=APP_ID,
-            event_time=NOW,
-            look_for_existing=False,
-            section_builders=[preview_section(github_app)],
-        )
+    _, result = await preview_of_check(github_app, synchronize)
 
     assert result.output.summary.endswith(
         "\n".join(
@@ -480,11 +470,13 @@ async def preview_of_check(
     async with github_app.installation(payload["installation"]["id"]) as gh:
         result = await check_pull_request(
             gh,
-            pr,
-            app_id=APP_ID,
-            event_time=NOW,
-            look_for_existing=False,
-            section_builders=[preview_section(github_app)],
+            PullCheck(
+                pr,
+                app_id=APP_ID,
+                event_time=NOW,
+                look_for_existing=False,
+                section_builders=[preview_section(github_app)],
+            ),
         )
     return result.output.summary.rsplit("### Backlinks from", 1)[-1], result
 
@@ -622,11 +614,11 @@ async def test_a_backlink_github_failed_to_write_fails_the_delivery_and_its_rede
 
     # Raising makes the worker forget the delivery id, so GitHub's redelivery is processed.
     with pytest.raises(BacklinksFailed):
-        await on_push(ctx, item)
+        await on_push(DeliveryContext(ctx, item))
     assert world.comments_on(*ISSUE) == []
 
     world.failures.clear()
-    await on_push(ctx, item)
+    await on_push(DeliveryContext(ctx, item))
     assert len(world.comments_on(*ISSUE)) == 1
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chronolog.app.config_cache import ConfigCache, ConfigRead, push_changes_config
+from chronolog.app.checks.config_cache import ConfigCache, ConfigRead, push_changes_config
 from chronolog.config import ConfigError, RepoConfig, parse_config
 from tests.fake_github import load_webhook
 

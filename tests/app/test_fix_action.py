@@ -9,7 +9,7 @@ import pytest
 
 from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp
-from chronolog.app.handlers import AppContext, dispatch
+from chronolog.app.router import AppContext, dispatch
 from chronolog.app.server import app_context
 from chronolog.check import fix_text
 from chronolog.fixes import changed_after_fixes

@@ -8,7 +8,7 @@ import pytest
 
 from chronolog.app.delivery import Delivery
 from chronolog.app.github import GitHubApp
-from chronolog.app.handlers import HANDLERS, AppContext, dispatch, route_for
+from chronolog.app.router import HANDLERS, AppContext, dispatch, route_for
 from chronolog.app.server import app_context
 from tests.app.conftest import LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, event_name, load_webhook

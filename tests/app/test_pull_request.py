@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from chronolog.app.check_run import CheckResult
+from chronolog.app.checks.check_run import CheckResult
+from chronolog.app.checks.pull_request import check_pull_request
+from chronolog.app.context import PullCheck, PullRequest
 from chronolog.app.github import GitHubApp, GitHubError
-from chronolog.app.pull_logs import PullRequest
-from chronolog.app.pull_request import check_pull_request
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, add_pull_from_payload
 
@@ -38,7 +38,7 @@ async def run_check(
     pr = PullRequest.from_json(payload["pull_request"])
     async with github_app.installation(payload["installation"]["id"]) as gh:
         return await check_pull_request(
-            gh, pr, app_id=APP_ID, event_time=NOW, look_for_existing=look_for_existing
+            gh, PullCheck(pr, app_id=APP_ID, event_time=NOW, look_for_existing=look_for_existing)
         )
 
 

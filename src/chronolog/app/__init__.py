@@ -1,6 +1,8 @@
 """chronolog's GitHub App: a webhook server around the pure core.
 
-`server.py` composes the Starlette app, `webhooks.py` verifies and accepts deliveries,
-`handlers.py` is the one table of what runs on which event, `pull_request.py` and
-`fix_action.py` are the work itself, the `github` package is all the talking to GitHub.
+`server.py` composes the Starlette app, `webhooks.py` verifies and stores deliveries,
+`engine.py` runs them from the store, `router.py` is the one table of what runs on which
+event, composed of each concern's `routes.py`: `checks/` (the pull-request check),
+`fixes/` (the Apply fixes button), `backlinks/` (pushes, the preview, the backfill).
+`context.py` is one delivery's context; the `github` package is all the talking to GitHub.
 """

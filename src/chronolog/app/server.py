@@ -21,12 +21,20 @@ from starlette.routing import Route
 
 from chronolog import __version__
 from chronolog.app import redeliver
-from chronolog.app.backlink_preview import preview_section
+from chronolog.app.backlinks.preview import preview_section
 from chronolog.app.delivery import Delivery
-from chronolog.app.engine import Engine, RetryLater, Tuning
+from chronolog.app.engine import Engine
 from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable, RetryPolicy
-from chronolog.app.handlers import HANDLERS, AppContext, dispatch, report_failure, route_for
-from chronolog.app.handlers import Route as HandlerRoute
+from chronolog.app.jobs import RetryLater, Tuning
+from chronolog.app.router import (
+    HANDLERS,
+    AppContext,
+    dispatch,
+    handled_events,
+    report_failure,
+    route_for,
+)
+from chronolog.app.router import Route as HandlerRoute
 from chronolog.app.settings import CREDENTIALS_HELP, AppSettings
 from chronolog.app.store import Store, create_engine
 from chronolog.app.webhooks import Intake, WebhookEndpoint
@@ -91,11 +99,6 @@ def build_engine(
         await redeliver.sweep(context.github, store, handled_events(routes))
 
     return Engine(store, process, give_up, tuning or Tuning(), sweep, instance)
-
-
-def handled_events(routes: tuple[HandlerRoute, ...] = HANDLERS) -> frozenset[str]:
-    """The events some route handles: only their missed deliveries are asked for again."""
-    return frozenset(route.event for route in routes)
 
 
 def create_app(

@@ -1,7 +1,8 @@
 """The backlink preview of a pull request: what its merge will link, as a check-run section.
 
-It reuses what the check read (`chronolog.app.pull_logs`) and looks each target up the
-way a push would (`chronolog.app.backlinks.Targets`), at most `MAX_PREVIEW_LOOKUPS` of them.
+It reuses what the check read (`chronolog.pull.CheckedLog`) and looks each target up the
+way a push would (`chronolog.app.backlinks.comments.Targets`), at most
+`MAX_PREVIEW_LOOKUPS` of them.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from chronolog.app.backlinks import Targets, index_text
+from chronolog.app.backlinks.comments import Targets
+from chronolog.app.context import PullRequest, SectionBuilder
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
-from chronolog.app.pull_logs import CheckedLog, LogsOfPull, PullRequest
-from chronolog.app.pull_request import SectionBuilder
 from chronolog.backlinks import (
     BacklinkIndex,
     EntryLink,
@@ -24,11 +24,13 @@ from chronolog.backlinks import (
     Status,
     affected_targets,
     backlink_scope,
+    index_log,
     render_preview,
 )
 from chronolog.config import RepoConfig
 from chronolog.diff import base_from_patch
 from chronolog.model import Log
+from chronolog.pull import CheckedLog, LogsOfPull
 from chronolog.references import Reference, web_host
 
 log = logging.getLogger(__name__)
@@ -131,9 +133,9 @@ async def backlink_preview(
         host = web_host(web_url)
         looked_up = 0
         for changed in changed_logs:
-            new = index_text(changed.head_log or changed.head_text, host, repo.full_name, None)
+            new = index_log(changed.head_log or changed.head_text, host, repo.full_name, None)
             if changed.base_known:
-                old = index_text(changed.base_text, host, repo.full_name, None)
+                old = index_log(changed.base_text, host, repo.full_name, None)
             else:
                 old = _without_entries_at(new, changed.changed_lines)
             items: list[PreviewItem] = []

@@ -17,21 +17,13 @@ from collections import Counter
 from contextlib import AsyncExitStack
 from typing import TextIO
 
-from chronolog.app.backlinks import (
-    Outcome,
-    Targets,
-    bot_login,
-    index_text,
-    is_log,
-    read_config,
-    read_text,
-    sync_target,
-)
+from chronolog.app.backlinks.comments import Outcome, Targets, bot_login, sync_target
+from chronolog.app.backlinks.push import read_config_at, read_text
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, RetryPolicy
 from chronolog.app.settings import SettingsError, load_settings
-from chronolog.backlinks import Action, EntryLink, LogSource, Status, backlink_scope
+from chronolog.backlinks import Action, EntryLink, LogSource, Status, backlink_scope, index_log
 from chronolog.config import ConfigError, RepoConfig
-from chronolog.detect import is_markdown_path
+from chronolog.detect import is_log_file, is_markdown_path
 from chronolog.references import Reference, web_host
 
 # Without --path, at most this many Markdown files are read to find the logs.
@@ -111,14 +103,14 @@ async def backfill(
                 raise GitHubError(404, f"branch {branch} not found")
             sha = head
             try:
-                config = await read_config(gh, repo, sha)
+                config = await read_config_at(gh, repo, sha)
             except ConfigError as error:
                 print(f"chronolog: {error}", file=err)
                 return EXIT_USAGE
             if not config.backlinks.enabled:
                 print("backlinks are disabled in .github/chronolog.yml: nothing to do", file=err)
                 return EXIT_OK
-            paths = [path] if path else await find_logs(gh, repo, sha, config, err)
+            paths = [path] if path else await logs_in_tree(gh, repo, sha, config, err)
         except GitHubError as error:
             print(f"chronolog: GitHub failed: {error}", file=err)
             return EXIT_FAILED
@@ -131,7 +123,7 @@ async def backfill(
             if text is None:
                 print(f"chronolog: {log_path} not found (or not UTF-8) at {branch}", file=err)
                 return EXIT_USAGE
-            index = index_text(text, host, repo.full_name, scope)
+            index = index_log(text, host, repo.full_name, scope)
             source = LogSource(host, repo.full_name, log_path, branch, sha)
             work += [(source, target, index[target]) for target in sorted(index)]
         print(
@@ -161,7 +153,7 @@ async def backfill(
     return EXIT_FAILED if any(o.status is Status.FAILED for o in outcomes) else EXIT_OK
 
 
-async def find_logs(
+async def logs_in_tree(
     gh: Installation, repo: Repo, sha: str, config: RepoConfig, err: TextIO
 ) -> list[str]:
     """The logs at `sha`: files named by `logs:` in the config, else Markdown files that
@@ -183,7 +175,7 @@ async def find_logs(
     logs = []
     for path in candidates[:MAX_CANDIDATES]:
         text = await read_text(gh, repo, path, sha)
-        if is_log(config, path, text):
+        if is_log_file(config, path, text):
             logs.append(path)
     return logs
 

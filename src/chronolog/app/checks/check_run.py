@@ -1,5 +1,5 @@
 """Publishing a check run: its JSON body, the PATCHes of annotations beyond the first 50,
-and reuse of an identical run already on the commit."""
+and whether a run already on the commit says the same."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.app.context import PullRequest
 from chronolog.app.github import Installation
-from chronolog.app.pull_logs import PullRequest
-from chronolog.report import CheckRunOutput, annotation_batches
+from chronolog.check_output import CheckRunOutput, annotation_batches
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,10 @@ async def publish(
     pr: PullRequest,
     name: str,
     output: CheckRunOutput,
-    look_for_existing: bool,
-    app_id: int,
     suggestions_posted: int = 0,
 ) -> CheckResult:
     """Create the completed check run, first 50 annotations included, then PATCH the rest."""
     batches = annotation_batches(list(output.annotations))
-    if look_for_existing:
-        existing = await gh.find_check_run(pr.repo, pr.head_sha, name, app_id)
-        if existing is not None and same_result(existing, output):
-            return CheckResult(int(existing["id"]), output, suggestions_posted, reused=True)
     run = await gh.create_check_run(
         pr.repo, run_body(name, pr.head_sha, output, batches[0] if batches else [])
     )

@@ -8,11 +8,7 @@ import difflib
 import pytest
 
 from chronolog.check import check_log
-from chronolog.config import ConfigError, parse_config
-from chronolog.diff import FileDiff, Hunk, Where, file_diff
-from chronolog.model import Applicability, Edit, Finding, Fix, Severity
-from chronolog.parse import parse_log
-from chronolog.report import (
+from chronolog.check_output import (
     APPLY_FIXES_ACTION,
     MAX_ANNOTATION_FIELD,
     MAX_OUTPUT_LENGTH,
@@ -22,6 +18,10 @@ from chronolog.report import (
     mark_findings,
     render_check_run,
 )
+from chronolog.config import ConfigError, parse_config
+from chronolog.diff import FileDiff, Hunk, Where, file_diff
+from chronolog.model import Applicability, Edit, Finding, Fix, Severity
+from chronolog.parse import parse_log
 from chronolog.rule import Context
 from tests.conftest import LOGS
 

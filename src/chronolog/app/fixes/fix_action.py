@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chronolog.app.check_run import with_note
-from chronolog.app.config_cache import ConfigCache
+from chronolog.app.checks.check_run import with_note
+from chronolog.app.checks.pull_logs import read_changed_logs, read_pull_config
+from chronolog.app.checks.pull_request import check_pull_request
+from chronolog.app.context import DeliveryContext, PullRequest
 from chronolog.app.github import GitHubError, Installation, Repo
-from chronolog.app.pull_logs import PullRequest, find_logs, read_config
 from chronolog.check import fix_text
 from chronolog.rule import Context, latest_current_date
 
@@ -44,23 +44,15 @@ class FixOutcome:
     rerun: bool = False  # a conflict sent us to re-run the check instead
 
 
-async def apply_fixes(
-    gh: Installation,
-    pr: PullRequest,
-    check_run: Mapping[str, Any],
-    *,
-    app_id: int,
-    event_time: dt.datetime,
-    recheck: Callable[[PullRequest], Awaitable[object]],
-    config_cache: ConfigCache | None = None,
-) -> FixOutcome:
-    """Commit the safe fixes of every changed log of `pr` at the check run's head commit.
+async def apply_fixes(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -> FixOutcome:
+    """Commit the safe fixes of every changed log of `pr` at the clicked check run's head
+    commit.
 
     `pr` is fresh from `GET /pulls/{n}`. When nothing can be committed the clicked check
-    run gets a note saying why; on a conflict the check is re-run on the current head with
-    `recheck` (the handlers' one way of checking a pull request, summary sections included).
-    The config comes from `config_cache` when given.
+    run gets a note saying why; on a conflict the check is re-run on the current head as
+    any other check would be (`ctx.pull_check`, summary sections and config cache included).
     """
+    check_run = ctx.payload["check_run"]
     if pr.head_repo is None or (pr.from_fork and not pr.maintainer_can_modify):
         note = (
             "**Apply fixes** could not run: this pull request comes from a fork that does not "
@@ -71,11 +63,11 @@ async def apply_fixes(
 
     sha = str(check_run["head_sha"])
     at_run = dataclasses.replace(pr, head_sha=sha)
-    config, config_error = await read_config(gh, at_run, config_cache)
+    config, config_error = await read_pull_config(gh, at_run, ctx.app.config_cache)
     if config_error is not None:
         return await _refuse(gh, pr, check_run, f"**Apply fixes** could not run: {config_error}")
-    context = Context(today=latest_current_date(event_time), author=pr.author)
-    logs, _ = await find_logs(gh, at_run, config, context)
+    context = Context(today=latest_current_date(ctx.delivery.received_at), author=pr.author)
+    logs, _ = await read_changed_logs(gh, at_run, config, context)
     head_repo = Repo(*str(pr.head_repo).split("/", 1))
 
     commits: list[str] = []
@@ -99,7 +91,7 @@ async def apply_fixes(
         except GitHubError as error:
             if is_conflict(error):
                 log.info("fix commit to %s conflicted (%s); re-running", pr.head_ref, error)
-                return await _rerun(gh, pr, recheck)
+                return await _rerun(ctx, gh, pr)
             log.warning("fix commit to %s refused: %s", pr.head_ref, error)
             note = refused_commit_note(error, head_repo, pr.head_ref, len(commits))
             return await _refuse(gh, pr, check_run, note)
@@ -172,9 +164,7 @@ async def _refuse(
     return FixOutcome((), refused=note)
 
 
-async def _rerun(
-    gh: Installation, pr: PullRequest, recheck: Callable[[PullRequest], Awaitable[object]]
-) -> FixOutcome:
+async def _rerun(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -> FixOutcome:
     latest = PullRequest.from_json(await gh.get_pull(pr.repo, pr.number))
-    await recheck(latest)
+    await check_pull_request(gh, ctx.pull_check(latest))
     return FixOutcome((), rerun=True)

@@ -1,0 +1,2 @@
+"""The "Apply fixes" button: `routes` (the handler of `check_run.requested_action`) and
+`fix_action` (committing the safe fixes of a pull request's logs)."""
