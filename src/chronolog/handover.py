@@ -27,7 +27,7 @@ class Mention:
     path: str
     line: int  # the entry's heading
     date: dt.date
-    first_line: str
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def handover(
     for figures in entries:
         if not since <= figures.date <= until:
             continue
-        mention = Mention(figures.path, figures.entry.start_line, figures.date, figures.first_line)
+        mention = Mention(figures.path, figures.entry.start_line, figures.date, figures.summary)
         for reference in figures.references:
             found.setdefault(reference, []).append(mention)
     items = [

@@ -62,7 +62,7 @@ class EntryFigures:
     minutes: int | None  # the sum of its duration tags; None when it has none
     people: tuple[str, ...]  # its participants, `@handle`, each once
     references: tuple[Reference, ...]
-    first_line: str  # the entry's first line (its participants line), "" when empty
+    summary: str  # what the entry says first, see `_summary`
 
 
 @dataclass(frozen=True)
@@ -134,11 +134,25 @@ def entry_figures(
             minutes=minutes.get(index),
             people=_distinct(entry.participants),
             references=references.get(entry.start_line, ()),
-            first_line=log.line(entry.first_line).strip() if entry.first_line else "",
+            summary=_summary(log, entry),
         )
         for index, entry in enumerate(log.entries)
         if entry.date is not None
     ]
+
+
+def _summary(log: Log, entry: Entry) -> str:
+    """The entry's first line without its participants' handles, or the next line of text
+    when the handles are all it holds ("" for an empty entry)."""
+    for number in range(entry.first_line or entry.end_line + 1, entry.end_line + 1):
+        text = log.line(number).strip()
+        if number == entry.first_line:
+            for handle in entry.participants:
+                text = text.removeprefix(handle).lstrip(" \t,/&")
+                text = text.removeprefix("and ").lstrip()
+        if text and number not in log.code_lines:
+            return text
+    return ""
 
 
 def _entry_minutes(log: Log) -> dict[int, int]:

@@ -108,7 +108,7 @@ def handover_heading(found: Handover) -> str:
 
 
 def handover_rows(found: Handover) -> list[tuple[str, str, str, str]]:
-    """One row per mention: reference, date, `path:line`, the entry's first line."""
+    """One row per mention: reference, date, `path:line`, the entry's summary."""
     rows = []
     for item in found.open_items():
         for index, mention in enumerate(item.mentions):
@@ -117,7 +117,7 @@ def handover_rows(found: Handover) -> list[tuple[str, str, str, str]]:
                     _item_label(item, found.checked) if index == 0 else "",
                     mention.date.isoformat(),
                     f"{mention.path}:{mention.line}",
-                    _cut(mention.first_line),
+                    _cut(mention.summary),
                 )
             )
     return rows
@@ -134,7 +134,7 @@ def render_text(stats: Stats, *, logs: int = 1, handover: Handover | None = None
             parts[-1] += "\n" + table.note
     if handover is not None:
         rows = handover_rows(handover)
-        body = _text_table(("reference", "date", "entry", "first line"), rows) if rows else ""
+        body = _text_table(("reference", "date", "entry", "summary"), rows) if rows else ""
         parts.append(handover_heading(handover) + (":\n" + body if body else "."))
     return "\n\n".join(parts) + "\n"
 
@@ -203,7 +203,7 @@ def render_json(stats: Stats, *, logs: list[str], handover: Handover | None = No
                             "path": m.path,
                             "line": m.line,
                             "date": m.date.isoformat(),
-                            "first_line": m.first_line,
+                            "summary": m.summary,
                         }
                         for m in item.mentions
                     ],
@@ -259,7 +259,7 @@ def render_markdown(
         rows = handover_rows(handover)
         parts.append(handover_heading(handover) + ("." if not rows else ":"))
         if rows:
-            table = Table("", ("reference", "date", "entry", "first line"), tuple(rows))
+            table = Table("", ("reference", "date", "entry", "summary"), tuple(rows))
             parts.append(_markdown_table(table, code_columns=(0, 3)))
     return "\n\n".join(parts) + "\n"
 
