@@ -143,9 +143,7 @@ def test_each_participant_is_credited_with_the_whole_duration() -> None:
 
 def test_since_and_until_include_both_days() -> None:
     log = parse_log(LOG)
-    stats = compute_stats(
-        entry_figures(log), since=dt.date(2024, 2, 28), until=dt.date(2024, 3, 2)
-    )
+    stats = compute_stats(entry_figures(log), since=dt.date(2024, 2, 28), until=dt.date(2024, 3, 2))
     assert [figures.date.isoformat() for figures in stats.entries] == ["2024-03-02", "2024-02-28"]
 
 

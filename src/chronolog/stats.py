@@ -148,8 +148,9 @@ def _summary(log: Log, entry: Entry) -> str:
         text = log.line(number).strip()
         if number == entry.first_line:
             for handle in entry.participants:
-                text = text.removeprefix(handle).lstrip(" \t,/&")
-                text = text.removeprefix("and ").lstrip()
+                text = text.lstrip(" \t,/&").removeprefix("and ").lstrip()
+                text = text.removeprefix(handle)
+            text = text.lstrip(" \t,/&")
         if text and number not in log.code_lines:
             return text
     return ""
