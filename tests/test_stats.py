@@ -183,3 +183,12 @@ def test_handover_lists_references_of_the_last_days_newest_first() -> None:
     assert [m.date.day for m in longer.items[0].mentions] == [2, 27]
     checked = with_states(found, {Reference("o", "r", 12): "closed"})
     assert [(str(i.reference), i.state) for i in checked.open_items()] == [("o/r2#3", None)]
+
+
+def test_a_window_finds_the_same_references_as_the_whole_log() -> None:
+    log = parse_log(REFERENCE_LOG.read_text(encoding="utf-8"))
+    since, until = dt.date(2022, 4, 26), dt.date(2022, 6, 15)
+    whole = [f for f in entry_figures(log, repo="o/r") if since <= f.date <= until]
+    window = entry_figures(log, repo="o/r", since=since, until=until)
+    assert window == whole
+    assert sum(len(f.references) for f in window) == 22

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from chronolog.model import Entry, Log
@@ -114,17 +114,33 @@ class Stats:
 
 
 def entry_figures(
-    log: Log, *, path: str = "", host: str = "github.com", repo: str = ""
+    log: Log,
+    *,
+    path: str = "",
+    host: str = "github.com",
+    repo: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> list[EntryFigures]:
-    """The figures of each dated entry of `log`, in log order.
+    """The figures of each dated entry of `log` between `since` and `until` (both
+    included, when given), in log order.
 
     `host` and `repo` (`owner/name`) are the log repository's, which `#N` refers to; with
-    `repo=""` such shorthand references are not counted.
+    `repo=""` such shorthand references are not counted. Only the references of the
+    entries kept are looked for: on a big log that is most of the time.
     """
     minutes = _entry_minutes(log)
+    kept = [
+        (index, entry)
+        for index, entry in enumerate(log.entries)
+        if entry.date is not None
+        and (since is None or entry.date >= since)
+        and (until is None or entry.date <= until)
+    ]
+    window = replace(log, entries=tuple(entry for _, entry in kept))
     references = {
         found.entry.start_line: found.references
-        for found in find_references(log, host=host, repo=repo)
+        for found in find_references(window, host=host, repo=repo)
     }
     return [
         EntryFigures(
@@ -136,8 +152,8 @@ def entry_figures(
             references=references.get(entry.start_line, ()),
             summary=_summary(log, entry),
         )
-        for index, entry in enumerate(log.entries)
-        if entry.date is not None
+        for index, entry in kept
+        if entry.date is not None  # for mypy: `kept` has dated entries only
     ]
 
 

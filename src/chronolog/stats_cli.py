@@ -83,6 +83,13 @@ def run_report(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.repo and (args.repo.count("/") != 1 or not all(args.repo.split("/"))):
         raise UsageError(f"--repo {args.repo!r} is not OWNER/REPO")
     host = os.environ.get("GITHUB_SERVER_URL", "https://github.com").split("://")[-1].rstrip("/")
+    since, until = args.since, args.until
+    handover_until = args.until or latest_current_date(dt.datetime.now(dt.UTC))
+    if args.handover:
+        # Read the references of the handover's days too, when they lie outside the report's.
+        handover_since = handover_until - dt.timedelta(days=args.handover_days - 1)
+        since = min(since, handover_since) if since else None
+        until = max(until, handover_until) if until else None
     figures: list[EntryFigures] = []
     undated = 0
     for path in args.paths:
@@ -92,7 +99,9 @@ def run_report(args: argparse.Namespace, stdout: TextIO) -> int:
             raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
         except LogDecodeError as error:
             raise UsageError(str(error)) from None
-        figures += entry_figures(log, path=path, host=host.lower(), repo=args.repo)
+        figures += entry_figures(
+            log, path=path, host=host.lower(), repo=args.repo, since=since, until=until
+        )
         undated += sum(1 for entry in log.entries if entry.date is None)
 
     stats = compute_stats(
@@ -105,8 +114,7 @@ def run_report(args: argparse.Namespace, stdout: TextIO) -> int:
     )
     found = None
     if args.handover:
-        until = args.until or latest_current_date(dt.datetime.now(dt.UTC))
-        found = handover(figures, until=until, days=args.handover_days)
+        found = handover(figures, until=handover_until, days=args.handover_days)
         token = os.environ.get("GITHUB_TOKEN", "")
         if token and found.items:
             from chronolog.issue_state import DEFAULT_API_URL, look_up_states
