@@ -37,6 +37,8 @@ _STYLE = Style(
     foreground_subtle="#57606a",
     colors=("#0969da", "#1a7f37", "#9a6700", "#cf222e", "#8250df", "#bf3989", "#57606a"),
     font_family="system-ui, sans-serif",
+    guide_stroke_color="#d0d7de",
+    major_guide_stroke_color="#d0d7de",
 )
 _PAGE_CSS = """
 body { font-family: system-ui, sans-serif; color: #24292f; max-width: 60rem; margin: 2rem auto;
