@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from chronolog.cli import main
+from chronolog.issue_state import look_up_states
+from chronolog.references import Reference
 from tests.conftest import LOGS
 
 REFERENCE = str(LOGS / "devx-support-log-2022.md")
@@ -295,9 +297,10 @@ class _FakeIssues(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.seen.append((self.path, self.headers.get("Authorization")))
+        status = {"/issues/99": 404, "/issues/500": 502}.get(self.path[self.path.rfind("/i") :])
         state = "closed" if self.path.endswith("/issues/12") else "open"
         body = json.dumps({"state": state}).encode()
-        self.send_response(200)
+        self.send_response(status or 200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
         self.wfile.write(body)
@@ -375,3 +378,41 @@ def test_handover_when_github_cannot_be_reached(
         "some states unknown (could not ask http://127.0.0.1:9 about o/r#12: "
     )
     assert "o/r#12 (state unknown)" in out
+
+
+def test_look_up_states_stops_at_the_first_failure(fake_api: str) -> None:
+    references = [Reference("o", "r", n) for n in (12, 99, 3, 500, 4)]
+    lookup = look_up_states(references, token="t", api_url=fake_api + "/")
+    assert lookup.states == {
+        Reference("o", "r", 12): "closed",
+        Reference("o", "r", 99): "missing",
+        Reference("o", "r", 3): "open",
+    }
+    assert lookup.problem == "GitHub answered 502 for o/r#500: Bad Gateway"
+    assert len(_FakeIssues.seen) == 4
+
+
+def test_markdown_handover_pings_nobody(capsys: pytest.CaptureFixture[str], log: str) -> None:
+    _, out, _ = run(
+        capsys,
+        log,
+        "--repo",
+        "o/r",
+        "--format",
+        "markdown",
+        "--handover",
+        "--until",
+        "2024-03-04",
+    )
+    assert out.endswith(
+        "## Handover\n"
+        "\n"
+        "Handover: 2 issues and pull requests referenced from 2024-02-20 to 2024-03-04; "
+        "their state was not checked (set GITHUB_TOKEN to list only the open ones):\n"
+        "\n"
+        "| reference | date | entry | summary |\n"
+        "|---|---|---|---|\n"
+        "| `o/r#12` | 2024-03-04 | log.md:3 | `paired on the outage, see #12. $DURATION=1.5h` |\n"
+        "|  | 2024-02-27 | log.md:11 | `no time written down; see #12.` |\n"
+        "| `o/r2#3` | 2024-03-02 | log.md:7 | `sorted o/r2#3. DURATTION=20m` |\n"
+    )

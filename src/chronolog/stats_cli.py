@@ -24,9 +24,9 @@ def _date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _days(value: str) -> int:
+def _count(value: str) -> int:
     if not (value.isascii() and value.isdigit()) or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days (1 or more)")
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 1 or more")
     return int(value)
 
 
@@ -51,7 +51,7 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help="the log's repository, which `#123` refers to (default: $GITHUB_REPOSITORY; "
         "without it such references are not counted)",
     )
-    report.add_argument("--top", type=_days, default=10, metavar="N", help="references listed")
+    report.add_argument("--top", type=_count, default=10, metavar="N", help="references listed")
     report.add_argument(
         "--handover",
         action="store_true",
@@ -60,7 +60,7 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     report.add_argument(
         "--handover-days",
-        type=_days,
+        type=_count,
         default=14,
         metavar="N",
         help="the handover covers the N days up to --until or today (default 14)",
