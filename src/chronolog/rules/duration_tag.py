@@ -90,7 +90,7 @@ def check(log: Log, context: Context) -> Iterator[Finding]:
 
 
 def _candidate_lines(log: Log, candidates: tuple[re.Pattern[str], ...]) -> list[int]:
-    """The lines where a non-canonical tag may be: an `n` before `=` or `:` and a digit.
+    """The lines where a tag `candidates` look for may be: an `n` before `=` or `:` and a digit.
 
     Two scans of the whole text find them, one per separator; the full pattern, many
     times slower per character, then runs on these few lines only.
