@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address (default: env HOST, else 0.0.0.0)")
     serve.add_argument("--port", type=_port, help="port (default: env PORT, else 8080)")
 
+    from chronolog.stats_cli import add_report_command  # stdlib only: cheap
+
+    add_report_command(commands)
+
     backlinks = commands.add_parser("backlinks", help="cross-link log entries and issues")
     backlinks_commands = backlinks.add_subparsers(
         dest="backlinks_command", required=True, metavar="COMMAND"
@@ -187,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check_to_console(args)
         if args.command == "config":
             return run_config_command(args, sys.stdout)
+        if args.command == "report":
+            from chronolog.stats_cli import run_report
+
+            return run_report(args, sys.stdout)
         if args.command == "serve":
             return run_serve(args)
         if args.command == "redeliver":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 
 from chronolog.model import Applicability, Edit, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
@@ -32,9 +33,40 @@ _CANDIDATES = (
     re.compile(r"=(?<=[nN]=|[ \t]=)(?!(?<=\$DURATION=)\d+(?:\.\d+)?[mh](?!\w))[ \t]*\d"),
     re.compile(r":(?<=[nN]:|[ \t]:)[ \t]*\d"),
 )
+# The same, canonical tags included: for reading every tag (`find_duration_tags`).
+_ANY_CANDIDATES = (re.compile(r"=(?<=[nN]=|[ \t]=)[ \t]*\d"), _CANDIDATES[1])
 _BACKTICKS = re.compile(r"`+")
 _MAX_NAMED = 3  # tags named in one message; a line full of them gets a count
 _UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h"}
+
+
+def find_duration_tags(
+    log: Log, *, canonical: bool = True
+) -> Iterator[tuple[int, list[re.Match[str]]]]:
+    """Every duration tag outside code, by line: `(line number, the tags on it)`, in order.
+
+    The tags are those `duration-tag` reads, canonical (`$DURATION=45m`) or a variant it
+    rewrites; with `canonical=False` only lines holding at least one variant are yielded
+    (still with all their tags). `tag_minutes` converts a tag to minutes.
+    """
+    for line_number in _candidate_lines(log, _ANY_CANDIDATES if canonical else _CANDIDATES):
+        if line_number in log.code_lines:
+            continue
+        line = log.line(line_number)
+        tags = [match for match in DURATION_TAG.finditer(line) if _is_tag(match)]
+        if tags and not canonical and all(m.group(0) == canonical_tag(m) for m in tags):
+            continue
+        if tags:
+            spans = _code_spans(line)
+            tags = [match for match in tags if not _inside(match.start(), spans)]
+        if tags:
+            yield line_number, tags
+
+
+def tag_minutes(match: re.Match[str]) -> int:
+    """The minutes a matched duration tag stands for, rounded half up (`1.5h` is 90)."""
+    minutes = Decimal(match["number"]) * (60 if match["unit"].lower() in _UNITS else 1)
+    return int(minutes.to_integral_value(ROUND_HALF_UP))
 
 
 def canonical_tag(match: re.Match[str]) -> str:
@@ -51,31 +83,21 @@ def _is_tag(match: re.Match[str]) -> bool:
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
-    for line_number in _candidate_lines(log):
-        if line_number in log.code_lines:
-            continue
-        line = log.line(line_number)
-        tags = [
-            match
-            for match in DURATION_TAG.finditer(line)
-            if match.group(0) != canonical_tag(match) and _is_tag(match)
-        ]
-        if tags:
-            spans = _code_spans(line)
-            tags = [match for match in tags if not _inside(match.start(), spans)]
-        if tags:
-            yield _finding(line_number, line, tags)
+    for line_number, tags in find_duration_tags(log, canonical=False):
+        variants = [match for match in tags if match.group(0) != canonical_tag(match)]
+        if variants:
+            yield _finding(line_number, log.line(line_number), variants)
 
 
-def _candidate_lines(log: Log) -> list[int]:
-    """The lines where a non-canonical tag may be: an `n` before `=` or `:` and a digit.
+def _candidate_lines(log: Log, candidates: tuple[re.Pattern[str], ...]) -> list[int]:
+    """The lines where a tag `candidates` look for may be: an `n` before `=` or `:` and a digit.
 
     Two scans of the whole text find them, one per separator; the full pattern, many
     times slower per character, then runs on these few lines only.
     """
     text = "\n".join(log.lines)
     starts: list[int] = []
-    for candidate in _CANDIDATES:
+    for candidate in candidates:
         searched = 0
         for match in candidate.finditer(text):
             word_end = match.start()
