@@ -1,12 +1,15 @@
 """GitHub's view of a Markdown file's blocks, from GitHub's own parser.
 
 GitHub renders repository Markdown with cmark-gfm. We run the same C library (the
-`cmarkgfm` binding, which bundles cmark-gfm 0.29.0.gfm.13) with source positions and read
-the block structure back from the tags it writes: `data-sourcepos="L:C-L:C"` is on every
-heading, paragraph, code block, thematic break, table, list, list item and block quote.
-Raw HTML is never passed through (no `CMARK_OPT_UNSAFE`), so every `<` in that output is
-one cmark wrote; an HTML block shows as `<!-- raw HTML omitted -->` between its siblings
-and, having no position of its own, is placed on the non-blank lines of that gap.
+`cmarkgfm` binding, which bundles cmark-gfm 0.29.0.gfm.13) with source positions and walk
+the blocks of its node tree (`chronolog.cmark_tree`). Where a build does not export the
+tree functions, the same blocks are read back from the HTML it writes:
+`data-sourcepos="L:C-L:C"` is on every heading, paragraph, code block, thematic break,
+table, list, list item and block quote. Raw HTML is never passed through (no
+`CMARK_OPT_UNSAFE`), so every `<` in that output is one cmark wrote; an HTML block shows as
+`<!-- raw HTML omitted -->` between its siblings and, having no position there, is placed
+on the non-blank lines of that gap. The tree walk places it the same way, so that both
+readings give the same blocks (the differential test checks it).
 
 YAML front matter at the top of a file (a `---` line, YAML, a `---` or `...` line) is
 metadata on GitHub, shown as a table: it is blanked out before cmark sees it.
