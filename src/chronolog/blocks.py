@@ -1,12 +1,15 @@
 """GitHub's view of a Markdown file's blocks, from GitHub's own parser.
 
 GitHub renders repository Markdown with cmark-gfm. We run the same C library (the
-`cmarkgfm` binding, which bundles cmark-gfm 0.29.0.gfm.13) with source positions and read
-the block structure back from the tags it writes: `data-sourcepos="L:C-L:C"` is on every
-heading, paragraph, code block, thematic break, table, list, list item and block quote.
-Raw HTML is never passed through (no `CMARK_OPT_UNSAFE`), so every `<` in that output is
-one cmark wrote; an HTML block shows as `<!-- raw HTML omitted -->` between its siblings
-and, having no position of its own, is placed on the non-blank lines of that gap.
+`cmarkgfm` binding, which bundles cmark-gfm 0.29.0.gfm.13) with source positions and walk
+the blocks of its node tree (`chronolog.cmark_tree`). Where a build does not export the
+tree functions, the same blocks are read back from the HTML it writes:
+`data-sourcepos="L:C-L:C"` is on every heading, paragraph, code block, thematic break,
+table, list, list item and block quote. Raw HTML is never passed through (no
+`CMARK_OPT_UNSAFE`), so every `<` in that output is one cmark wrote; an HTML block shows as
+`<!-- raw HTML omitted -->` between its siblings and, having no position there, is placed
+on the non-blank lines of that gap. The tree walk places it the same way, so that both
+readings give the same blocks (the differential test checks it).
 
 YAML front matter at the top of a file (a `---` line, YAML, a `---` or `...` line) is
 metadata on GitHub, shown as a table: it is blanked out before cmark sees it.
@@ -19,14 +22,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cmarkgfm import cmark
-
+from chronolog import cmark_tree
 from chronolog.model import Heading
 
 # Only `table` changes the block structure; autolink, strikethrough, tasklist and
 # tagfilter (GitHub's other four) act on inlines or on the rendering, and cost time.
 _EXTENSIONS = ("table",)
-_OPTIONS = cmark.Options.CMARK_OPT_SOURCEPOS
+_OPTIONS = cmark_tree.CMARK_OPT_SOURCEPOS
 _TAG = re.compile(
     r'<(h[1-6]|p|pre|hr|table|blockquote|li|ul|ol)\b[^>]*? data-sourcepos="(\d+):(\d+)-(\d+):\d+"'
     r"|</(p|h[1-6]|table|blockquote|li|ul|ol)>"
@@ -51,6 +53,7 @@ class _Container:
     end: int  # its last line
     last_end: int  # the last line of its latest child with a position
     html_pending: bool = False  # an HTML block came after that child
+    tight: bool = False  # a tight list: its items' paragraphs have no `<p>`
 
 
 @dataclass
@@ -73,18 +76,113 @@ def front_matter_end(lines: list[str]) -> int:
     return 0
 
 
-def scan_blocks(lines: list[str]) -> Blocks:
-    """The headings, code and HTML lines and paragraph starts of a file, as GitHub sees them."""
+def scan_blocks(lines: list[str], *, via_html: bool = False) -> Blocks:
+    """The headings, code and HTML lines and paragraph starts of a file, as GitHub sees them.
+
+    They are read from cmark's node tree, or from its HTML where the library's tree
+    functions are not exported (or with `via_html`, which the differential test uses to
+    check that both readings agree).
+    """
     blocks = Blocks(front_matter_end=front_matter_end(lines))
     source = lines
     if blocks.front_matter_end:
         source = [""] * blocks.front_matter_end + lines[blocks.front_matter_end :]
         blocks.code_lines.update(range(1, blocks.front_matter_end + 1))
-    html: str = cmark.markdown_to_html_with_extensions(
-        "\n".join(source), options=_OPTIONS, extensions=list(_EXTENSIONS)
-    )
-    _read_html(html, lines, blocks)
+    text = "\n".join(source)
+    tree = None if via_html else cmark_tree.load_tree_api()
+    if tree is None:
+        from cmarkgfm import cmark
+
+        html = cmark.markdown_to_html_with_extensions(
+            text, options=_OPTIONS, extensions=list(_EXTENSIONS)
+        )
+        _read_html(html, lines, blocks)
+        return blocks
+    root = tree.parse(text.encode("utf-8"))
+    try:
+        _read_tree(tree, root, lines, blocks)
+    finally:
+        tree.free(root)
     return blocks
+
+
+_CONTAINER_KINDS = {
+    cmark_tree.BLOCK_QUOTE: "blockquote",
+    cmark_tree.LIST: "list",
+    cmark_tree.ITEM: "li",
+}
+
+
+def _read_tree(tree: cmark_tree.TreeApi, root: object, lines: list[str], blocks: Blocks) -> None:
+    """Walk the blocks of cmark's tree, filling `blocks` exactly as `_read_html` would.
+
+    Only containers are entered; a leaf's inline children are never visited. What the
+    HTML shows without a position is skipped here too: an HTML block (placed on its gap
+    by `_close_gap`) and a paragraph of a tight list item (no `<p>`). Each C call costs
+    about half a microsecond, so a node gets only the calls its kind needs.
+    """
+    first_child, following, node_type = tree.first_child, tree.next, tree.type
+    start_line, end_line = tree.start_line, tree.end_line
+    paragraph, html_block, code_block, heading_type, item, list_type = (
+        cmark_tree.PARAGRAPH,
+        cmark_tree.HTML_BLOCK,
+        cmark_tree.CODE_BLOCK,
+        cmark_tree.HEADING,
+        cmark_tree.ITEM,
+        cmark_tree.LIST,
+    )
+    paragraph_starts, code_lines = blocks.paragraph_starts, blocks.code_lines
+    document = _Container("document", len(lines), 0)
+    # Each frame: the next node to read, its container, the container's parent, the
+    # number of open block quotes and list items, and whether a paragraph there has a `<p>`.
+    frames: list[tuple[object, _Container, _Container | None, int, bool]] = [
+        (first_child(root), document, None, 0, True)
+    ]
+    while frames:
+        node, container, parent, nesting, positioned = frames.pop()
+        while node:
+            kind = node_type(node)
+            if kind == paragraph:
+                if positioned:
+                    first = start_line(node)
+                    if container.html_pending:
+                        _close_gap(container, first - 1, lines, blocks)
+                    paragraph_starts.append(first)
+                    container.last_end = end_line(node)
+                node = following(node)
+                continue
+            if kind == html_block:
+                container.html_pending = container.html_pending or container.kind != "li"
+                node = following(node)
+                continue
+            first = start_line(node)
+            if container.html_pending:
+                _close_gap(container, first - 1, lines, blocks)
+            name = _CONTAINER_KINDS.get(kind)
+            if name is not None:
+                last = end_line(node)
+                frames.append((following(node), container, parent, nesting, positioned))
+                tight = kind == list_type and bool(tree.list_tight(node))
+                child = _Container(name, last, first - 1, tight=tight)
+                inner = nesting + (kind != list_type)
+                item_paragraphs = not (kind == item and container.tight)
+                frames.append((first_child(node), child, container, inner, item_paragraphs))
+                break
+            if kind == heading_type:
+                level, column = tree.heading_level(node), tree.start_column(node)
+                heading = _heading(lines, level, first, column, end_line(node), nesting)
+                container.last_end = heading.end_line
+                blocks.headings.append(heading)
+            else:
+                # Sibling blocks come in order, so the latest one ends last.
+                container.last_end = end_line(node)
+                if kind == code_block:
+                    code_lines.update(range(first, container.last_end + 1))
+            node = following(node)
+        else:
+            _close_gap(container, container.end, lines, blocks)
+            if parent is not None:
+                parent.last_end = container.end
 
 
 def _read_html(html: str, lines: list[str], blocks: Blocks) -> None:

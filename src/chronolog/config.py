@@ -11,10 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from chronolog.check import select_rules
 from chronolog.model import Severity
@@ -22,6 +19,9 @@ from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Rule
 from chronolog.rules import RULES_BY_NAME, newest_first
 from chronolog.rules.newest_first import Order
+
+if TYPE_CHECKING:
+    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 CONFIG_PATH = ".github/chronolog.yml"
 DEFAULT_CHECK_NAME = "chronolog"
@@ -162,7 +162,7 @@ def _read_config(text: str) -> tuple[RepoConfig, tuple[ConfigError, ...]]:
         return RepoConfig(), (error,)
     if root is None or _is_null(root):  # empty, only comments, or a bare `---`
         return RepoConfig(), ()
-    if not isinstance(root, MappingNode):
+    if not _is_mapping(root):
         problem = ConfigError(
             f"expected a mapping of settings ({', '.join(_TOP_LEVEL)}), not {_kind(root)}",
             _line(root),
@@ -184,6 +184,9 @@ def _read_config(text: str) -> tuple[RepoConfig, tuple[ConfigError, ...]]:
 
 def _yaml_root(text: str) -> Node | None:
     """The YAML document's root node; raises `ConfigError` for text that is not YAML."""
+    # Imported here: a repository without a config never pays for PyYAML (about 20 ms).
+    import yaml
+
     loader = yaml.SafeLoader(text)
     try:
         root: Node | None = loader.get_single_node()
@@ -207,7 +210,7 @@ def _yaml_root(text: str) -> Node | None:
 
 
 def _logs(node: Node) -> dict[str, Any]:
-    items = [node] if isinstance(node, ScalarNode) else _items(node, "logs")
+    items = [node] if _is_scalar(node) else _items(node, "logs")
     return {"logs": tuple(_glob(item) for item in items)}
 
 
@@ -224,7 +227,7 @@ def _glob(node: Node) -> str:
 
 
 def _rules(node: Node) -> dict[str, Any]:
-    if not isinstance(node, MappingNode):
+    if not _is_mapping(node):
         raise ConfigError(
             f"`rules` maps rule names to a severity ({'|'.join(SEVERITY_NAMES)}), "
             f"not {_kind(node)}",
@@ -234,9 +237,9 @@ def _rules(node: Node) -> dict[str, Any]:
     off: list[str] = []
     for name, value in _pairs(node, known=tuple(RULES_BY_NAME), what="rule"):
         # The raw scalar, not the constructed value: YAML 1.1 reads a bare `off` as False.
-        level = value.value.strip().lower() if isinstance(value, ScalarNode) else None
+        level = value.value.strip().lower() if _is_scalar(value) else None
         if level not in SEVERITY_NAMES:
-            shown = value.value if isinstance(value, ScalarNode) else _kind(value)
+            shown = value.value if _is_scalar(value) else _kind(value)
             raise ConfigError(
                 f"unknown severity `{shown}` for rule `{name}`; "
                 f"use one of {', '.join(SEVERITY_NAMES)}",
@@ -257,9 +260,9 @@ def _check_name(node: Node) -> dict[str, Any]:
 
 
 def _backlinks(node: Node) -> dict[str, Any]:
-    if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+    if _is_scalar(node) and node.tag.endswith(":bool"):
         return {"backlinks": BacklinksConfig(enabled=_bool(node, "backlinks"))}
-    if not isinstance(node, MappingNode):
+    if not _is_mapping(node):
         raise ConfigError(
             f"`backlinks` is a mapping (enabled, owners, repos) or true/false, not {_kind(node)}",
             _line(node),
@@ -327,7 +330,7 @@ def _known_key(
     under: str | None = None,
 ) -> str:
     """The key of a mapping entry, added to `seen`; unknown or repeated keys are errors."""
-    key = key_node.value if isinstance(key_node, ScalarNode) else None
+    key = key_node.value if _is_scalar(key_node) else None
     if key is None or key not in known:
         shown = key if key is not None else _kind(key_node)
         where = f" under `{under}`" if under else ""
@@ -344,31 +347,51 @@ def _known_key(
 
 
 def _items(node: Node, name: str) -> list[Node]:
-    if not isinstance(node, SequenceNode):
+    if not _is_sequence(node):
         raise ConfigError(f"`{name}` must be a list, not {_kind(node)}", _line(node))
     return list(node.value)
 
 
 def _text(node: Node, name: str) -> str:
-    if not isinstance(node, ScalarNode) or _is_null(node):
+    if not _is_scalar(node) or _is_null(node):
         raise ConfigError(f"`{name}` must be text, not {_kind(node)}", _line(node))
     return str(node.value)
 
 
 def _bool(node: Node, name: str) -> bool:
-    if isinstance(node, ScalarNode) and node.tag.endswith(":bool"):
+    if _is_scalar(node) and node.tag.endswith(":bool"):
         return node.value.lower() in ("true", "yes", "on", "y")
     raise ConfigError(f"`{name}` must be true or false, not {_kind(node)}", _line(node))
 
 
+# PyYAML is imported by `_yaml_root` when there is a config to read; a node exists only
+# after that, so these imports find the module loaded.
+def _is_mapping(node: Node) -> TypeGuard[MappingNode]:
+    from yaml.nodes import MappingNode
+
+    return isinstance(node, MappingNode)
+
+
+def _is_sequence(node: Node) -> TypeGuard[SequenceNode]:
+    from yaml.nodes import SequenceNode
+
+    return isinstance(node, SequenceNode)
+
+
+def _is_scalar(node: Node) -> TypeGuard[ScalarNode]:
+    from yaml.nodes import ScalarNode
+
+    return isinstance(node, ScalarNode)
+
+
 def _is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.tag.endswith(":null")
+    return _is_scalar(node) and node.tag.endswith(":null")
 
 
 def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
+    if _is_mapping(node):
         return "a mapping"
-    if isinstance(node, SequenceNode):
+    if _is_sequence(node):
         return "a list"
     return "nothing" if _is_null(node) else f"`{node.value}`"
 

@@ -66,9 +66,8 @@ def _read_heading_date(heading_text: str) -> tuple[dt.date | None, str, str | No
     match = ISO_DATE.match(heading_text)
     if match is None:
         return None, heading_text, "does not start with a `YYYY-MM-DD` date and a space"
-    year, month, day = (int(group) for group in match.groups())
     try:
-        date = dt.date(year, month, day)
+        date = dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as error:
         return None, heading_text, f"`{match.group(0)}` is not a real calendar date ({error})"
     return date, heading_text[match.end() :].strip(), None

@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from chronolog.model import Finding, Log
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 MARKER = "chronolog-"
 NEXT_LINE = "disable-next-line"
@@ -161,6 +163,10 @@ def _directives(number: int, line: str) -> list[Directive]:
 
 @cache
 def _html_parser() -> MarkdownIt:
+    # Imported here: only a comment on a code or HTML line needs it, and it costs a
+    # plain `chronolog check` about 30 ms to import.
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").disable(["inline", "text_join"])
 
 
