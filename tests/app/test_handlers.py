@@ -190,6 +190,7 @@ async def test_the_config_is_read_once_and_then_taken_from_the_cache(
         f"GET {REPO}/contents/support/log.md",
         runs,
         f"GET {REPO}/pulls/2/comments",
+        "GET /app",  # which comments are the app's own: asked once an hour
     ]
 
 
@@ -231,6 +232,7 @@ async def test_a_redelivered_opened_reads_the_comments_and_posts_nothing_twice(
         f"GET {REPO}/contents/support/log.md",
         f"GET {REPO}/commits/{HEAD_SHA}/check-runs",
         f"GET {REPO}/pulls/2/comments",  # a run of ours is there: this is a redelivery
+        "GET /app",  # which comments are the app's own: asked once an hour
     ]
     assert len(fake.reviews) == len(fake.review_comments) == 1
     assert len(fake.runs_for("Codertocat/Hello-World")) == 1
@@ -309,6 +311,7 @@ async def test_the_served_check_costs_no_more_calls_for_its_backlink_preview(
         f"GET {REPO}/contents/support/log.md",
         f"GET {REPO}/commits/{item.payload['pull_request']['head']['sha']}/check-runs",
         f"GET {REPO}/pulls/2/comments",
+        "GET /app",  # which comments are the app's own: asked once an hour
         # The backlink preview (issue 4) reuses the texts the check read and takes the web
         # host from the payload: the new entry references nothing, so it costs nothing, and
         # the result is the run already there.
@@ -340,3 +343,26 @@ async def test_a_rerequest_for_a_fork_pull_request_finds_it_among_the_open_pulls
     assert fake.calls("GET /repos/github/hello-world/pulls")
     [run] = fake.runs_for("github/hello-world")
     assert (run["head_sha"], run["conclusion"]) == (head_sha, "failure")
+
+
+@pytest.mark.anyio
+async def test_a_marker_copied_into_someone_elses_comment_does_not_count_as_posted(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    item = delivery("pull_request.synchronize")
+    add_log_pull(fake, item.payload)
+    await handle(github_app, item)
+    [ours] = fake.review_comments
+    # A person quotes the suggestion, marker and all; then chronolog's comment is deleted.
+    fake.review_comments[0] = {
+        **ours,
+        "id": 1,
+        "user": {"login": "octocat", "id": 1, "type": "User"},
+        "body": "> quoting the bot\n" + ours["body"],
+    }
+
+    await handle(github_app, Delivery("d-2", item.event, item.action, item.payload, NOW))
+
+    assert len(fake.reviews) == 2
+    assert fake.review_comments[-1]["body"] == ours["body"]
+    assert fake.review_comments[-1]["user"]["login"] == "chronolog[bot]"

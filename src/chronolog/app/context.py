@@ -89,6 +89,9 @@ class PullCheck:
     look_for_suggestions: bool = True
     section_builders: Sequence[SectionBuilder] = ()
     config_cache: ConfigCache | None = None
+    # The app's comment author (`<slug>[bot]`), asked for only when review comments are
+    # read: only the app's own count as posted suggestions.
+    bot_login: Callable[[], Awaitable[str | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ class DeliveryContext:
             look_for_suggestions=look_for_suggestions,
             section_builders=self.app.section_builders,
             config_cache=self.app.config_cache,
+            bot_login=self.app.github.bot_login,
         )
 
     async def pulls_at_head(self, gh: Installation) -> list[PullRequest]:

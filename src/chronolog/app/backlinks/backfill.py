@@ -17,7 +17,7 @@ from collections import Counter
 from contextlib import AsyncExitStack
 from typing import TextIO
 
-from chronolog.app.backlinks.comments import Outcome, Targets, bot_login, sync_target
+from chronolog.app.backlinks.comments import Outcome, Targets, sync_target
 from chronolog.app.backlinks.push import read_config_at, read_text
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, RetryPolicy
 from chronolog.app.settings import SettingsError, load_settings
@@ -132,7 +132,7 @@ async def backfill(
             file=err,
         )
 
-        login = await bot_login(app)
+        login = await app.bot_login()
         targets = Targets(app, scope, stack, {repo.full_name: (installation_id, gh)})
         progress = Progress(len(work), err)
         outcomes: list[Outcome] = []

@@ -16,7 +16,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
+from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, written_by_app
 from chronolog.backlinks import (
     Action,
     ExistingComment,
@@ -175,7 +175,7 @@ async def sync_target(
     existing = [
         ExistingComment(int(c["id"]), str(c.get("body") or ""))
         for c in comments
-        if _written_by_us(c, bot_login)
+        if written_by_app(c, bot_login)
     ]
     steps = plan_comment(source, target, links, existing)
     actions = tuple(step.action for step in steps)
@@ -213,22 +213,3 @@ def _comment_request(
     if step.action is Action.DELETE:
         return gh.delete_issue_comment(repo, step.comment_id)
     return None
-
-
-def _written_by_us(comment: Mapping[str, Any], bot_login: str | None) -> bool:
-    """Only the app's own comments are edited or deleted, whatever marker others copy."""
-    user = comment.get("user") or {}
-    if bot_login is not None:
-        return str(user.get("login", "")).lower() == bot_login.lower()
-    return user.get("type") == "Bot"
-
-
-async def bot_login(app: GitHubApp) -> str | None:
-    """The login the app's comments carry (`<slug>[bot]`), or None if GitHub won't say."""
-    try:
-        info = await app.app_info()
-    except GitHubError as error:
-        log.warning("could not read the app's slug (%s); matching comments by bot type", error)
-        return None
-    slug = info.get("slug")
-    return f"{slug}[bot]" if slug else None

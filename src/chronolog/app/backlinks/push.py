@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from chronolog.app.backlinks.comments import Outcome, Targets, bot_login, sync_target
+from chronolog.app.backlinks.comments import Outcome, Targets, sync_target
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
 from chronolog.backlinks import (
     BacklinkIndex,
@@ -127,7 +127,7 @@ async def post_backlinks(
         return []
     scope = backlink_scope(push.repo.full_name, config.backlinks.owners, config.backlinks.repos)
     host = web_host(push.web_url)
-    login = await bot_login(app)
+    login = await app.bot_login()
     outcomes: list[Outcome] = []
     async with AsyncExitStack() as stack:
         known = {push.repo.full_name: (push.installation_id, gh)}

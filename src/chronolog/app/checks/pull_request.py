@@ -18,7 +18,7 @@ from typing import Any
 from chronolog.app.checks.check_run import CheckResult, publish, run_body, same_result
 from chronolog.app.checks.pull_logs import read_changed_logs, read_pull_config
 from chronolog.app.context import PullCheck
-from chronolog.app.github import GitHubError, Installation, Repo
+from chronolog.app.github import GitHubError, Installation, Repo, written_by_app
 from chronolog.config import ConfigError, RepoConfig
 from chronolog.pull import (
     CheckedLog,
@@ -142,9 +142,10 @@ async def _post_suggestions(
     if not candidates:
         return 0, None
     existing = await gh.list_review_comments(pr.repo, pr.number) if look_for_posted else []
+    login = await check.bot_login() if existing and check.bot_login is not None else None
     plan = review_plan(
         candidates,
-        (str(comment.get("body") or "") for comment in existing),
+        (str(comment.get("body") or "") for comment in existing if written_by_app(comment, login)),
         head_sha=pr.head_sha,
         safe_fixes=safe_fixes(logs),
     )

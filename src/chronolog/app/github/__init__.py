@@ -11,7 +11,7 @@ calls and pagination), `policy` (the two policies), `hooks` (where they plug int
 githubkit), `errors`.
 """
 
-from chronolog.app.github.app import GitHubApp
+from chronolog.app.github.app import GitHubApp, written_by_app
 from chronolog.app.github.errors import GitHubError, GitHubUnavailable, to_github_error
 from chronolog.app.github.installation import Installation, Repo
 from chronolog.app.github.policy import RetryPolicy, WritePacing
@@ -25,4 +25,5 @@ __all__ = [
     "RetryPolicy",
     "WritePacing",
     "to_github_error",
+    "written_by_app",
 ]

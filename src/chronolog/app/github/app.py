@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from cachetools import TTLCache
@@ -24,6 +25,8 @@ from chronolog.app.github.hooks import Limits
 from chronolog.app.github.installation import Installation, Repo
 from chronolog.app.github.policy import RetryPolicy, WritePacing
 from chronolog.app.github.rest import all_items, call
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "chronolog"
 # How long an installation lookup (`GET /repos/{o}/{r}/installation`) is reused.
@@ -123,6 +126,17 @@ class GitHubApp:
             self._app_info["app"] = info
         return info
 
+    async def bot_login(self) -> str | None:
+        """The login the app's comments carry (`<slug>[bot]`), or None if GitHub won't say
+        (then `written_by_app` falls back to "a bot wrote it")."""
+        try:
+            info = await self.app_info()
+        except GitHubError as error:
+            log.warning("could not read the app's slug (%s); matching comments by bot type", error)
+            return None
+        slug = info.get("slug")
+        return f"{slug}[bot]" if slug else None
+
     async def repository_installation(self, repo: Repo) -> int | None:
         """The id of the app's installation on `repo` (app JWT), or None when not installed.
 
@@ -180,3 +194,12 @@ class GitHubApp:
         again (same `guid`, a new `id`). Raises `GitHubError`."""
         async with self._app_client() as client:
             await call(client.rest.apps.async_redeliver_webhook_delivery(delivery_id))
+
+
+def written_by_app(comment: Mapping[str, Any], bot_login: str | None) -> bool:
+    """Whether `comment` (an issue or review comment) is the app's own: only those are
+    read for markers, edited or deleted, whatever marker someone copied into theirs."""
+    user = comment.get("user") or {}
+    if bot_login is not None:
+        return str(user.get("login", "")).lower() == bot_login.lower()
+    return user.get("type") == "Bot"
