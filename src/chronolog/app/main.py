@@ -33,6 +33,9 @@ def run_server(host: str | None = None, port: int | None = None) -> int:
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # One line per webhook costs the event loop that answers them; chronolog logs each
+        # delivery itself. At DEBUG, uvicorn's access log is on too.
+        access_log=settings.log_level == "DEBUG",
         proxy_headers=True,
         server_header=False,
     )
