@@ -188,6 +188,9 @@ class Server:
     paced: bool = False
     workers: int = 4
     backoff: float = 0.2
+    store_kind: str = ""
+    trace: str | None = None  # CHRONOLOG_BENCH_TRACE (bench/unpaced/sitecustomize.py)
+    window: tuple[float, float] = (0.0, 0.0)  # what the trace report covers
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log: Any = field(default=None)
@@ -225,7 +228,10 @@ class Server:
         )
         if not self.paced:
             env["PYTHONPATH"] = str(UNPACED)
-        self.log = tempfile.NamedTemporaryFile(prefix="chronolog-serve-", suffix=".log")
+        if self.trace:
+            env["CHRONOLOG_BENCH_TRACE"] = self.trace
+        # Kept open for the server's life, deleted when the benchmark lets go of it.
+        self.log = tempfile.NamedTemporaryFile(prefix="chronolog-serve-", suffix=".log")  # noqa: SIM115
         self.process = subprocess.Popen(
             [*chronolog_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env,
@@ -270,7 +276,11 @@ class Server:
         for pid in self.pids():
             with contextlib.suppress(OSError):
                 status = Path(f"/proc/{pid}/status").read_text()
-                rss = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+                rss = next(
+                    int(line.split()[1])
+                    for line in status.splitlines()
+                    if line.startswith("VmRSS:")
+                )
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
                 rows.append((pid, rss / 1024, cmd.strip()[:80]))
         return rows
@@ -380,6 +390,35 @@ async def _send(job: dict[str, Any]) -> dict[str, Any]:
         "started": started,
         "ended": time.perf_counter(),
     }
+
+
+def trace_report(path: str, window: tuple[float, float]) -> None:
+    """Where a webhook's time went in the server, from its trace, within `window`."""
+    records = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    inside = [r for r in records if window[0] <= r["start"] <= window[1]]
+
+    def line(kind: str, label: str) -> None:
+        took = [r["end"] - r["start"] for r in inside if r["kind"] == kind]
+        if took:
+            print(
+                f"      {label}: {len(took)}, p50 {percentile(took, 50) * 1000:.1f} ms,"
+                f" p99 {percentile(took, 99) * 1000:.1f} ms, max {max(took) * 1000:.1f} ms"
+            )
+
+    print("    in the server, during the busy rounds:")
+    line("webhook", "webhook endpoint (read, verify, parse, store, answer)")
+    line("intake", "  of which waiting for the inbox commit (Intake.add)")
+    line("commit", "inbox commits (Store.add in a thread)")
+    rows = [r["rows"] for r in inside if r["kind"] == "commit"]
+    if rows:
+        print(f"      deliveries per commit: mean {sum(rows) / len(rows):.1f}, max {max(rows)}")
+    lags = [r["end"] - r["start"] - 0.005 for r in inside if r["kind"] == "lag"]
+    if lags:
+        print(
+            "      event loop lag (a 5 ms sleep overshooting):"
+            f" p50 {percentile(lags, 50) * 1000:.1f} ms,"
+            f" p99 {percentile(lags, 99) * 1000:.1f} ms, max {max(lags) * 1000:.1f} ms"
+        )
 
 
 def percentile(samples: list[float], p: float) -> float:

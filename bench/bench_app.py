@@ -28,14 +28,15 @@ import random
 import re
 import signal
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
-
 from app_harness import (
     SECRET,
     Server,
@@ -47,7 +48,9 @@ from app_harness import (
     send,
     store,
     timed_fake,
+    trace_report,
 )
+
 from chronolog.suggestions import fingerprints_in
 from tests.fake_github import serve, webhook_headers
 
@@ -73,14 +76,17 @@ def ms(seconds: float) -> str:
 def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
     if len(values) == 1:
         return f"{values[0]:.{digits}f}{unit}"
-    return f"median {statistics.median(values):.{digits}f}{unit} (min {min(values):.{digits}f}, max {max(values):.{digits}f})"
+    low, high = min(values), max(values)
+    middle = statistics.median(values)
+    return f"median {middle:.{digits}f}{unit} (min {low:.{digits}f}, max {high:.{digits}f})"
 
 
 # ---- 1. acknowledgement latency ---------------------------------------------------------------
 
 
-def ack(bench: Bench, server: Server, rounds: int) -> dict[str, float]:
-    """p50/p99 of 50 concurrent deliveries into an idle server, then while checks run."""
+def ack(bench: Bench, server: Server, rounds: int, profile: str | None) -> dict[str, float]:
+    """p50/p99 of 50 concurrent deliveries into an idle server, then while checks run.
+    With `profile`, py-spy samples the server during the busy rounds (collapsed stacks)."""
     fake = bench.fake
     warm = bench.new_pulls(1)
     send(server.port, warm, "burst")
@@ -94,7 +100,29 @@ def ack(bench: Bench, server: Server, rounds: int) -> dict[str, float]:
 
     background = bench.new_pulls(150)
     send(server.port, background, "burst")
+    spy = None
+    if profile:
+        assert server.process is not None
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--format",
+                "raw",
+                "--threads",
+                "--rate",
+                "250",
+                "--output",
+                profile,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
     busy: list[float] = []
+    window_start = time.perf_counter()
     pending_at_start = []
     everything = {w.head for w in background}
     for _ in range(rounds):
@@ -103,6 +131,10 @@ def ack(bench: Bench, server: Server, rounds: int) -> dict[str, float]:
         everything |= {w.head for w in batch}
         busy += send(server.port, batch, "together")["samples"]
         time.sleep(0.5)
+    server.window = (window_start, time.perf_counter())
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait()
     fake.wait_for(everything, 600)
     print(
         f"    idle: p50 {ms(percentile(idle, 50))}, p99 {ms(percentile(idle, 99))}"
@@ -182,8 +214,11 @@ def burst(bench: Bench, server: Server, lost_answers: bool) -> dict[str, float]:
         f"    server log: {len(re.findall(r'trying again', log))} delivery retries,"
         f" {len(re.findall(r' ERROR ', log))} ERROR lines"
     )
+    after = sum(row[1] for row in server.rss_mb())
+    print(f"    RSS after the burst: {after:.1f} MB")
     return {
         "drain s": drained,
+        "RSS MB": after,
         "heads at 1": per_head.get(1, 0),
         "dup runs": sum(n - 1 for n in completed.values() if n > 1),
         "dup reviews": sum(n - 1 for n in reviews.values()),
@@ -225,7 +260,9 @@ def sigterm(bench: Bench, server: Server) -> dict[str, float]:
     finally:
         restarted.stop()
     completed = Counter(
-        r["head_sha"] for r in fake.check_runs if r["head_sha"] in heads and r["status"] == "completed"
+        r["head_sha"]
+        for r in fake.check_runs
+        if r["head_sha"] in heads and r["status"] == "completed"
     )
     lost = len(heads - completed.keys())
     dups = sum(n - 1 for n in completed.values() if n > 1)
@@ -271,7 +308,13 @@ def throughput(bench: Bench, server: Server, runs: int) -> dict[str, float]:
         f"    200 pull requests at once: {elapsed:.2f} s, {200 / elapsed:.1f} checks/s;"
         f" CPU: chronolog {cpu_server:.1f} s, the benchmark with the fake {cpu_here:.1f} s"
     )
-    return {"median ms": statistics.median(times) * 1000, "checks/s": 200 / elapsed}
+    after = sum(row[1] for row in server.rss_mb())
+    print(f"    RSS after these {runs + 201} checks: {after:.1f} MB")
+    return {
+        "median ms": statistics.median(times) * 1000,
+        "checks/s": 200 / elapsed,
+        "RSS MB": after,
+    }
 
 
 # ---- running them --------------------------------------------------------------------------
@@ -280,7 +323,7 @@ Scenario = Callable[[Bench, Server, argparse.Namespace], dict[str, float]]
 SCENARIOS: dict[str, tuple[str, Scenario, bool]] = {
     "ack": (
         "1. webhook acknowledgement, 50 concurrent signed deliveries (target p99 < 50 ms)",
-        lambda b, s, a: ack(b, s, a.rounds),
+        lambda b, s, a: ack(b, s, a.rounds, a.profile and f"{a.profile}.{s.store_kind}"),
         False,
     ),
     "burst": (
@@ -289,8 +332,16 @@ SCENARIOS: dict[str, tuple[str, Scenario, bool]] = {
         lambda b, s, a: burst(b, s, a.lost_answers),
         False,
     ),
-    "rss": ("3. idle RSS of all chronolog processes (target < 150 MB; paced)", lambda b, s, a: rss(b, s), True),
-    "sigterm": ("4. SIGTERM with 200 deliveries queued (target: 0 lost)", lambda b, s, a: sigterm(b, s), False),
+    "rss": (
+        "3. idle RSS of all chronolog processes (target < 150 MB; paced)",
+        lambda b, s, a: rss(b, s),
+        True,
+    ),
+    "sigterm": (
+        "4. SIGTERM with 200 deliveries queued (target: 0 lost)",
+        lambda b, s, a: sigterm(b, s),
+        False,
+    ),
     "throughput": (
         "5. delivery to completed check run, and throughput",
         lambda b, s, a: throughput(b, s, a.runs),
@@ -305,6 +356,12 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3, help="ack: rounds of 50 per phase")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="ack: py-spy's stacks of the busy rounds to FILE.STORE"
+    )
+    parser.add_argument(
+        "--trace", metavar="FILE", help="time webhooks inside the server (FILE.STORE.RUN)"
+    )
     parser.add_argument("--runs", type=int, default=20, help="throughput: one-at-a-time runs")
     parser.add_argument(
         "--lost-answers", action="store_true", help="burst: the 502 writes were carried out"
@@ -323,12 +380,16 @@ def main() -> None:
             for kind in stores:  # side by side: the stores alternate
                 bench = Bench(key, pem)
                 with serve(bench.fake) as api_url, store(kind) as env:
-                    server = Server(api_url, pem, env, paced=paced).start()
+                    trace = f"{args.trace}.{kind}.{repeat}" if args.trace else None
+                    server = Server(api_url, pem, env, paced=paced, store_kind=kind, trace=trace)
+                    server.start()
                     try:
                         print(f"  {kind}, run {repeat + 1} ({server.command()}):")
                         results.setdefault((name, kind), []).append(scenario(bench, server, args))
                     finally:
                         server.stop()
+                    if trace:
+                        trace_report(trace, server.window)
     print("\nsummary (each figure over the runs: median, min and max)")
     for (name, kind), runs in results.items():
         keys = runs[0].keys()

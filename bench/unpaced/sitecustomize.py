@@ -7,6 +7,8 @@ with it, a burst of 1,000 deliveries takes hours by design, and the figures woul
 the budget rather than chronolog. Nothing else changes.
 """
 
+import os
+
 from chronolog.app.github import policy
 
 _original_init = policy.WritePacing.__init__
@@ -19,3 +21,74 @@ def _unpaced_init(self: policy.WritePacing, *args: object, **kwargs: object) -> 
 
 
 policy.WritePacing.__init__ = _unpaced_init  # type: ignore[method-assign]
+
+
+def _trace(path: str) -> None:
+    """With CHRONOLOG_BENCH_TRACE=FILE (`bench_app.py ack --trace`): time each webhook in
+    the server, the intake's wait and its commits, and the event loop's lag, and write
+    them to FILE as JSON lines when the server exits."""
+    import asyncio
+    import atexit
+    import json
+    import threading
+    import time
+
+    from chronolog.app import engine, store, webhooks
+
+    records: list[dict[str, object]] = []
+
+    def timed(kind: str, function: object) -> object:
+        async def wrapper(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return await function(*args, **kwargs)  # type: ignore[operator]
+            finally:
+                records.append({"kind": kind, "start": started, "end": time.perf_counter()})
+
+        return wrapper
+
+    webhooks.WebhookEndpoint.endpoint = timed("webhook", webhooks.WebhookEndpoint.endpoint)  # type: ignore[method-assign]
+    webhooks.Intake.add = timed("intake", webhooks.Intake.add)  # type: ignore[method-assign]
+    add = store.Store.add
+
+    def timed_add(self: store.Store, deliveries: object) -> object:
+        started = time.perf_counter()
+        try:
+            return add(self, deliveries)  # type: ignore[arg-type]
+        finally:
+            records.append(
+                {
+                    "kind": "commit",
+                    "start": started,
+                    "end": time.perf_counter(),
+                    "rows": len(deliveries),  # type: ignore[arg-type]
+                    "thread": threading.current_thread().name,
+                }
+            )
+
+    store.Store.add = timed_add  # type: ignore[method-assign]
+    start = engine.Engine.start
+
+    async def start_and_watch(self: engine.Engine) -> None:
+        await start(self)
+
+        async def lag() -> None:
+            while True:
+                started = time.perf_counter()
+                await asyncio.sleep(0.005)
+                records.append({"kind": "lag", "start": started, "end": time.perf_counter()})
+
+        self._tasks.append(asyncio.create_task(lag()))
+
+    engine.Engine.start = start_and_watch  # type: ignore[method-assign]
+
+    def write() -> None:
+        with open(path, "w") as out:
+            for record in records:
+                out.write(json.dumps(record) + "\n")
+
+    atexit.register(write)
+
+
+if os.environ.get("CHRONOLOG_BENCH_TRACE"):
+    _trace(os.environ["CHRONOLOG_BENCH_TRACE"])
