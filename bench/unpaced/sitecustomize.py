@@ -73,19 +73,24 @@ def _trace(path: str) -> None:
         await start(self)
 
         async def lag() -> None:
+            written = time.perf_counter()
             while True:
                 started = time.perf_counter()
                 await asyncio.sleep(0.005)
                 records.append({"kind": "lag", "start": started, "end": time.perf_counter()})
+                if started - written > 1.0:  # the process may not get to exit handlers
+                    write()
+                    written = started
 
         self._tasks.append(asyncio.create_task(lag()))
 
     engine.Engine.start = start_and_watch  # type: ignore[method-assign]
 
     def write() -> None:
-        with open(path, "w") as out:
+        with open(path, "a") as out:
             for record in records:
                 out.write(json.dumps(record) + "\n")
+        records.clear()
 
     atexit.register(write)
 
