@@ -97,3 +97,35 @@ def _trace(path: str) -> None:
 
 if os.environ.get("CHRONOLOG_BENCH_TRACE"):
     _trace(os.environ["CHRONOLOG_BENCH_TRACE"])
+
+
+def _census(path: str) -> None:
+    """With CHRONOLOG_BENCH_CENSUS=FILE: every 10 s, append the 25 most common object types
+    the garbage collector tracks in the server (a JSON line), to see what grows."""
+    import asyncio
+    import collections
+    import gc
+    import json
+    import time
+
+    from chronolog.app import engine
+
+    start = engine.Engine.start
+
+    async def start_and_count(self: engine.Engine) -> None:
+        await start(self)
+
+        async def count() -> None:
+            while True:
+                await asyncio.sleep(10)
+                types = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
+                with open(path, "a") as out:
+                    out.write(json.dumps([time.time(), types.most_common(25)]) + "\n")
+
+        self._tasks.append(asyncio.create_task(count()))
+
+    engine.Engine.start = start_and_count  # type: ignore[method-assign]
+
+
+if os.environ.get("CHRONOLOG_BENCH_CENSUS"):
+    _census(os.environ["CHRONOLOG_BENCH_CENSUS"])
