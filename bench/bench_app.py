@@ -48,13 +48,11 @@ from app_harness import (
     send,
     store,
     timed_fake,
-    trace_report,
 )
+from app_trace import trace_report
 
 from chronolog.suggestions import fingerprints_in
 from tests.fake_github import serve, webhook_headers
-
-REPO = "Codertocat/Hello-World"
 
 
 class Bench:
