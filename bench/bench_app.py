@@ -1,359 +1,399 @@
-"""Measure the GitHub App: REST calls per pull request, webhook ack latency, time to a check run.
+"""Measure the GitHub App with durable work: a real `chronolog serve` on SQLite or PostgreSQL.
 
 Prints figures and asserts nothing; pytest never runs it.
 
     . .venv/bin/activate
-    python bench/bench_app.py            # --deliveries 50 --rounds 5 --runs 10 --no-compare
+    python bench/bench_app.py all --repeat 2          # or: ack burst rss sigterm throughput
+    python bench/bench_app.py ack --stores sqlite     # --stores sqlite,postgresql (default)
 
-GitHub is the shared test fake (tests/fake_github.py) served on localhost from this process,
-with no latency: the times are chronolog's own. `chronolog serve` runs as a real process.
-The webhook load comes from a third process (this script with `--load-generator`) that
-writes pre-built signed HTTP/1.1 requests on raw asyncio streams, one connection per
-delivery, and times each from the write to the status line.
+GitHub is the shared fake (tests/fake_github.py) served over HTTP from this process with
+no latency of its own; `chronolog serve` is the installed console script in its own process
+(see bench/app_harness.py), on a fresh SQLite file or a fresh PostgreSQL database
+(postgresql://postgres@127.0.0.1:5432, created and dropped here). Every pull request changes
+a real log (tests/fixtures/logs, the cd pair): each check reads it, posts one suggestion
+as a review and publishes a completed run with a failure.
+
+Unless a figure says "paced", the server runs with its write pacing lifted
+(bench/unpaced/sitecustomize.py): chronolog keeps writes within GitHub's content limits
+(80 a minute, 500 an hour), so a burst of 1,000 check runs would take hours by design.
+CHRONOLOG_RETRY_BACKOFF is 0.2 s (the first wait before a delivery GitHub failed on is
+tried again; production: 30 s), CHRONOLOG_WORKERS 4 (the default).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import datetime as dt
-import hashlib
-import hmac
 import json
-import os
+import random
+import re
+import signal
 import statistics
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import SecretStr
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from chronolog.app.github import GitHubApp  # noqa: E402
-from chronolog.app.handlers import AppContext, dispatch  # noqa: E402
-from chronolog.app.queue import Delivery  # noqa: E402
-from chronolog.app.server import app_context  # noqa: E402
-from tests.fake_github import (  # noqa: E402
-    FakeGitHub,
-    add_pull_from_payload,
-    event_name,
-    free_port,
-    load_webhook,
-    serve,
-    webhook_headers,
+from app_harness import (
+    SECRET,
+    Server,
+    Webhook,
+    machine,
+    new_key,
+    percentile,
+    pull_update,
+    send,
+    store,
+    timed_fake,
 )
+from app_trace import trace_report
 
-APP_ID = 4242
-SECRET = "bench secret"
-LOGS = ROOT / "tests" / "fixtures" / "logs"
-LOG_PATH = "support/log.md"
-REPO = "Codertocat/Hello-World"
-# The next push of the pull request adds an entry, again without participants.
-NEXT_ENTRY = "## 2022-10-21\n\nRestarted the deploy job by hand; it went through.\n\n"
-FIRST_ENTRY = "## 2022-10-21 (occurred 2022-10-19)\n"
-OTHER_REPO = "Codertocat/other"
-REFERENCING_ENTRY = f"## 2022-10-21\n\n@Codertocat retried, see {OTHER_REPO}#1.\n\n"
+from chronolog.suggestions import fingerprints_in
+from tests.fake_github import serve, webhook_headers
 
 
-def new_key() -> tuple[rsa.RSAPrivateKey, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    return key, pem
+class Bench:
+    """One fake GitHub served over HTTP, and the numbers of pull requests handed out."""
+
+    def __init__(self, key: Any, pem: str) -> None:
+        self.key, self.pem = key, pem
+        self.fake = timed_fake(key.public_key())
+        self._numbers = iter(range(1, 10**6))
+
+    def new_pulls(self, count: int) -> list[Webhook]:
+        return [pull_update(self.fake, next(self._numbers), 1) for _ in range(count)]
 
 
-def log_pull(
-    fake: FakeGitHub,
-    payload: dict[str, Any],
-    *,
-    touch_log: bool = True,
-    head_text: str | None = None,
-) -> None:
-    base = (LOGS / "devx-support-log-cd.base.md").read_text(encoding="utf-8")
-    head = head_text or (LOGS / "devx-support-log-cd.head.md").read_text(encoding="utf-8")
-    base_files = {LOG_PATH: base, "src/app.py": "print(1)\n"}
-    head_files = {LOG_PATH: head if touch_log else base, "src/app.py": "print(2)\n"}
-    add_pull_from_payload(fake, payload, base_files=base_files, head_files=head_files)
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
 
 
-def pull_event(fixture: str, **pull: Any) -> Delivery:
-    """A delivery of the real webhook `fixture`, its pull request's number or head changed."""
-    payload = load_webhook(fixture)
-    if "number" in pull:
-        payload["number"] = payload["pull_request"]["number"] = pull["number"]
-    if "head_sha" in pull:
-        payload["pull_request"]["head"]["sha"] = pull["head_sha"]
-    return Delivery(
-        str(uuid.uuid4()), event_name(fixture), payload["action"], payload, dt.datetime.now(dt.UTC)
-    )
+def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}{unit}"
+    low, high = min(values), max(values)
+    middle = statistics.median(values)
+    return f"median {middle:.{digits}f}{unit} (min {low:.{digits}f}, max {high:.{digits}f})"
 
 
-# ---- REST calls ---------------------------------------------------------------------------
+# ---- 1. acknowledgement latency ---------------------------------------------------------------
 
 
-async def count_calls(key: rsa.RSAPrivateKey, pem: str, *, preview: bool) -> None:
-    """Each case's REST calls, through the handlers, with one context as the worker has."""
-    fake = FakeGitHub(app_id=APP_ID, public_key=key.public_key())
-    with serve(fake) as api_url:
-        app = GitHubApp(APP_ID, SecretStr(pem), api_url)
-        context = app_context(app) if preview else AppContext(app)
+def ack(bench: Bench, server: Server, rounds: int, profile: str | None) -> dict[str, float]:
+    """p50/p99 of 50 concurrent deliveries into an idle server, then while checks run.
+    With `profile`, py-spy samples the server during the busy rounds (collapsed stacks)."""
+    fake = bench.fake
+    warm = bench.new_pulls(1)
+    send(server.port, warm, "burst")
+    fake.wait_for({warm[0].head}, 60)
 
-        async def one(label: str, delivery: Delivery) -> None:
-            fake.requests.clear()
-            await dispatch(context, delivery)
-            tokens = len(fake.calls(r"POST /app/installations/\d+/access_tokens"))
-            routes = fake.routes()
-            print(f"  {label}: {len(routes)} REST calls (+{tokens} token exchange)")
-            for route in routes:
-                print(f"      {route}")
+    idle: list[float] = []
+    for _ in range(rounds):
+        batch = bench.new_pulls(50)
+        idle += send(server.port, batch, "together")["samples"]
+        fake.wait_for({w.head for w in batch}, 300)
 
-        first = pull_event("pull_request.synchronize")
-        log_pull(fake, first.payload)
-        await one("synchronize, first after start (cold config cache; posts 1 suggestion)", first)
-
-        head = (LOGS / "devx-support-log-cd.head.md").read_text(encoding="utf-8")
-        following = pull_event("pull_request.synchronize", head_sha="f" * 40)
-        next_head = head.replace(FIRST_ENTRY, NEXT_ENTRY + FIRST_ENTRY, 1)
-        log_pull(fake, following.payload, head_text=next_head)
-        await one("synchronize, next push (warm cache; posts 1 new suggestion)", following)
-
-        opened = pull_event("pull_request.opened", number=3, head_sha="a" * 40)
-        log_pull(fake, opened.payload)
-        await one("opened, another pull request (warm cache; posts 1 suggestion)", opened)
-
-        other = pull_event("pull_request.synchronize", number=4, head_sha="e" * 40)
-        log_pull(fake, other.payload, touch_log=False)
-        await one("synchronize touching no log (warm cache)", other)
-
-        if not preview:
-            return
-        # The preview's own cost: an entry referencing an issue of another repository.
-        fake.add_repo(OTHER_REPO, installation_id=first.payload["installation"]["id"])
-        fake.add_issue(OTHER_REPO, 1)
-        referencing = pull_event("pull_request.synchronize", head_sha="c" * 40)
-        with_reference = head.replace(FIRST_ENTRY, REFERENCING_ENTRY + FIRST_ENTRY, 1)
-        log_pull(fake, referencing.payload, head_text=with_reference)
-        await one(f"synchronize, new entry references {OTHER_REPO}#1 (warm cache)", referencing)
-        again = pull_event("pull_request.synchronize", head_sha="d" * 40)
-        log_pull(fake, again.payload, head_text=NEXT_ENTRY + with_reference)
-        await one("synchronize, the same reference again (installation lookup cached)", again)
-
-
-# ---- the server and its load ----------------------------------------------------------------
-
-
-@contextmanager
-def running_server(api_url: str, pem: str, *, in_process: bool) -> Iterator[str]:
-    """`chronolog serve` (deliveries processed in its worker process), or with `in_process`
-    the app as it was before the worker process: 2 worker threads in the server process."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "GITHUB_APP_ID": str(APP_ID),
-        "GITHUB_APP_PRIVATE_KEY": pem,
-        "GITHUB_WEBHOOK_SECRET": SECRET,
-        "GITHUB_API_URL": api_url,
-        "LOG_LEVEL": "WARNING",
-    }
-    address = ["--host", "127.0.0.1", "--port", str(port)]
-    if in_process:
-        code = (
-            "import sys, uvicorn\n"
-            "from chronolog.app.server import create_app\n"
-            "from chronolog.app.settings import load_settings\n"
-            "app = create_app(load_settings(), in_process=True, concurrency=2)\n"
-            "uvicorn.run(app, host=sys.argv[2], port=int(sys.argv[4]), log_level='warning')\n"
+    background = bench.new_pulls(150)
+    send(server.port, background, "burst")
+    spy = None
+    if profile:
+        assert server.process is not None
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "--pid",
+                str(server.process.pid),
+                "--format",
+                "raw",
+                "--threads",
+                "--rate",
+                "250",
+                "--output",
+                profile,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
-        command = [sys.executable, "-c", code, *address]
-    else:
-        command = [sys.executable, "-m", "chronolog.app.main", *address]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        time.sleep(1.0)
+    busy: list[float] = []
+    window_start = time.perf_counter()
+    pending_at_start = []
+    everything = {w.head for w in background}
+    for _ in range(rounds):
+        pending_at_start.append(len(everything - fake.completed_at.keys()))
+        batch = bench.new_pulls(50)
+        everything |= {w.head for w in batch}
+        busy += send(server.port, batch, "together")["samples"]
+        time.sleep(0.5)
+    server.window = (window_start, time.perf_counter())
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait()
+    fake.wait_for(everything, 600)
+    print(
+        f"    idle: p50 {ms(percentile(idle, 50))}, p99 {ms(percentile(idle, 99))}"
+        f" ({len(idle)} deliveries, {rounds} rounds of 50 into an idle server)"
     )
-    base = f"http://127.0.0.1:{port}"
+    print(
+        f"    busy: p50 {ms(percentile(busy, 50))}, p99 {ms(percentile(busy, 99))},"
+        f" max {ms(max(busy))} ({len(busy)} deliveries; checks still queued"
+        f" at each round's start: {pending_at_start})"
+    )
+    return {
+        "idle p99 ms": percentile(idle, 99) * 1000,
+        "busy p50 ms": percentile(busy, 50) * 1000,
+        "busy p99 ms": percentile(busy, 99) * 1000,
+    }
+
+
+# ---- 2. a burst with GitHub failing ---------------------------------------------------------
+
+
+def burst(bench: Bench, server: Server, lost_answers: bool) -> dict[str, float]:
+    """1,000 deliveries over 50 pull requests, 10% duplicate ids, GitHub failing 25%."""
+    fake = bench.fake
+    rng = random.Random(7)
+    numbers = [next(bench._numbers) for _ in range(50)]
+    originals = [pull_update(fake, n, u) for u in range(1, 19) for n in numbers]  # 900
+    keyed = [(float(i), w) for i, w in enumerate(originals)]
+    for i in rng.sample(range(len(originals)), 100):
+        keyed.append((rng.uniform(i + 0.5, len(originals)), originals[i]))
+    webhooks = [w for _, w in sorted(keyed, key=lambda pair: pair[0])]
+    heads = {w.head for w in originals}
+
+    fake.requests.clear()
+    fake.fail_at_random(0.20, 502, carried_out=lost_answers, seed=11)
+    fake.fail_at_random(
+        0.05,
+        403,
+        message="You have exceeded a secondary rate limit. Please wait a few minutes.",
+        headers={"retry-after": "1"},
+    )
+    sent = send(server.port, webhooks, "burst", concurrency=50)
+    last = fake.wait_for(heads, 1800)
+    drained = (last if last is not None else time.perf_counter()) - sent["started"]
+    time.sleep(5)  # anything late (a duplicate) lands now
+    fake.random_failures.clear()
+
+    runs = [r for r in fake.check_runs if r["name"] == "chronolog" and r["head_sha"] in heads]
+    completed = Counter(r["head_sha"] for r in runs if r["status"] == "completed")
+    per_head = Counter(completed.get(head, 0) for head in heads)
+    conclusions = Counter(r["conclusion"] for r in runs)
+    reviews = Counter((r["_pull"], r["commit_id"]) for r in fake.reviews)
+    fingerprints = Counter(
+        (c["_pull"], fp) for c in fake.review_comments for fp in fingerprints_in([c["body"]])
+    )
+    log = server.output()
+    print(
+        f"    sent {len(webhooks)} ({len(heads)} distinct heads, {len(webhooks) - len(heads)}"
+        f" repeated delivery ids): answers {sent['statuses']}"
+    )
+    print(
+        f"    GitHub calls {len(fake.requests)}, answered 502: {fake.injected[502]},"
+        f" 403 secondary limit: {fake.injected[403]}"
+        + (" (the 502 writes were carried out)" if lost_answers else "")
+    )
+    print(
+        f"    drained in {drained:.1f} s"
+        + ("" if last is not None else " (TIMED OUT, heads missing)")
+        + f"; completed check runs per head: {dict(sorted(per_head.items()))}"
+        f" (target: all {len(heads)} at 1); conclusions {dict(conclusions)}"
+    )
+    print(
+        f"    reviews {len(fake.reviews)} on {len(reviews)} (pull, commit) pairs, duplicates"
+        f" {sum(n - 1 for n in reviews.values())}; review comments {len(fake.review_comments)},"
+        f" duplicate fingerprints {sum(n - 1 for n in fingerprints.values())}"
+    )
+    print(
+        f"    server log: {len(re.findall(r'trying again', log))} delivery retries,"
+        f" {len(re.findall(r' ERROR ', log))} ERROR lines"
+    )
+    after = sum(row[1] for row in server.rss_mb())
+    print(f"    RSS after the burst: {after:.1f} MB")
+    return {
+        "drain s": drained,
+        "RSS MB": after,
+        "heads at 1": per_head.get(1, 0),
+        "dup runs": sum(n - 1 for n in completed.values() if n > 1),
+        "dup reviews": sum(n - 1 for n in reviews.values()),
+        "dup comments": sum(n - 1 for n in fingerprints.values()),
+    }
+
+
+# ---- 3. idle memory -----------------------------------------------------------------------
+
+
+def rss(bench: Bench, server: Server) -> dict[str, float]:
+    started = sum(row[1] for row in server.rss_mb())
+    work = bench.new_pulls(20)
+    send(server.port, work, "burst")
+    bench.fake.wait_for({w.head for w in work}, 300)
+    time.sleep(5)
+    rows = server.rss_mb()
+    idle = sum(row[1] for row in rows)
+    print(f"    just started: {started:.1f} MB; idle after 20 checks: {idle:.1f} MB")
+    for pid, mb, cmd in rows:
+        print(f"      pid {pid}: {mb:.1f} MB  {cmd}")
+    return {"started MB": started, "idle MB": idle}
+
+
+# ---- 4. SIGTERM with work queued ------------------------------------------------------------
+
+
+def sigterm(bench: Bench, server: Server) -> dict[str, float]:
+    fake = bench.fake
+    work = bench.new_pulls(200)
+    heads = {w.head for w in work}
+    sent = send(server.port, work, "burst")
+    stop_took = server.stop(signal.SIGTERM)
+    done_before = len(heads & fake.completed_at.keys())
+    restarted = Server(server.api_url, server.pem, server.store_env).start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("chronolog serve did not start") from None
-                time.sleep(0.05)
-        yield base
+        last = fake.wait_for(heads, 300)
+        time.sleep(3)
     finally:
-        process.terminate()
-        process.wait(timeout=60)
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def ack_latency(base: str, body: bytes, deliveries: int, rounds: int) -> str:
-    """Run the load generator in its own process; its figures, as one line."""
-    port = int(base.rsplit(":", 1)[1])
-    job = {
-        "port": port,
-        "body": body.decode(),
-        "secret": SECRET,
-        "deliveries": deliveries,
-        "rounds": rounds,
-    }
-    result = subprocess.run(
-        [sys.executable, __file__, "--load-generator", json.dumps(job)],
-        capture_output=True,
-        text=True,
-        check=True,
+        restarted.stop()
+    completed = Counter(
+        r["head_sha"]
+        for r in fake.check_runs
+        if r["head_sha"] in heads and r["status"] == "completed"
     )
-    measured = json.loads(result.stdout)
-    samples: list[float] = measured["samples"]
-    statuses = ", ".join(str(status) for status in measured["statuses"])
-    p50, p99 = percentile(samples, 50) * 1000, percentile(samples, 99) * 1000
-    return (
-        f"p50 {p50:5.1f} ms, p99 {p99:5.1f} ms, max {max(samples) * 1000:5.1f} ms "
-        f"(answers: {statuses})"
+    lost = len(heads - completed.keys())
+    dups = sum(n - 1 for n in completed.values() if n > 1)
+    print(
+        f"    answers {sent['statuses']}; SIGTERM right after the last 202: exited in"
+        f" {stop_took:.2f} s with {done_before} of 200 checked"
     )
+    print(
+        f"    after the restart: {len(completed)} of 200 heads have a completed run"
+        f" (lost {lost}{', TIMED OUT' if last is None else ''}), duplicate runs {dups}"
+    )
+    return {"lost": lost, "duplicates": dups, "stop s": stop_took, "done before": done_before}
 
 
-def delivery_to_check_run(base: str, fake: FakeGitHub, runs: int) -> str:
-    body = json.dumps(load_webhook("pull_request.synchronize")).encode()
-    times: list[float] = []
+# ---- 5. delivery to check run, and throughput ------------------------------------------------
+
+
+def throughput(bench: Bench, server: Server, runs: int) -> dict[str, float]:
+    fake = bench.fake
+    times = []
     with httpx.Client() as client:
-        # One more run than measured: the first starts the worker's client and fetches a token.
-        for _ in range(runs + 1):
-            before = len(fake.runs_for(REPO))
-            headers = webhook_headers("pull_request", body, SECRET, str(uuid.uuid4()))
+        for webhook in bench.new_pulls(runs + 1):  # the first fetches a token, warms caches
+            fake.requests.clear()
+            headers = webhook_headers(webhook.event, webhook.body, SECRET, webhook.delivery)
             started = time.perf_counter()
-            client.post(f"{base}/api/github/webhooks", content=body, headers=headers)
-            while len(fake.runs_for(REPO)) <= before:
-                time.sleep(0.0005)
-            times.append(time.perf_counter() - started)
+            client.post(f"{server.base}/api/github/webhooks", content=webhook.body, headers=headers)
+            done = fake.wait_for({webhook.head}, 60)
+            times.append((done or float("inf")) - started)
+    routes = [r.route for r in fake.requests if not r.path.endswith("/access_tokens")]
     times = times[1:]
-    return (
-        f"median {statistics.median(times) * 1000:.0f} ms, best {min(times) * 1000:.0f} ms, "
-        f"worst {max(times) * 1000:.0f} ms"
+    work = bench.new_pulls(200)
+    cpu_server, cpu_here = server.cpu_seconds(), time.process_time()
+    sent = send(server.port, work, "burst")
+    last = fake.wait_for({w.head for w in work}, 600) or float("inf")
+    elapsed = last - sent["started"]
+    cpu_server, cpu_here = server.cpu_seconds() - cpu_server, time.process_time() - cpu_here
+    print(
+        f"    delivery to completed check run, one at a time: median"
+        f" {ms(statistics.median(times))} (best {ms(min(times))}, worst {ms(max(times))},"
+        f" {runs} runs); {len(routes)} REST calls each: {', '.join(routes)}"
     )
-
-
-def measure_server(
-    key: rsa.RSAPrivateKey, pem: str, args: argparse.Namespace, *, in_process: bool
-) -> None:
-    label = "2 threads in the server process" if in_process else "worker process (served)"
-    payload = load_webhook("pull_request.synchronize")
-    checked = json.dumps(payload).encode()
-    # The same body with an action chronolog does not handle: read, verified, parsed, 202.
-    ignored = json.dumps({**payload, "action": "labeled"}).encode()
-    fake = FakeGitHub(app_id=APP_ID, public_key=key.public_key())
-    with serve(fake) as api_url:
-        log_pull(fake, payload)
-        with running_server(api_url, pem, in_process=in_process) as base:
-            to_run = delivery_to_check_run(base, fake, args.runs)
-            idle = ack_latency(base, ignored, args.deliveries, args.rounds)
-            busy = ack_latency(base, checked, args.deliveries, args.rounds)
-            done = len(fake.runs_for(REPO)) - args.runs - 1
-    print(f"  {label}:")
-    print(f"    delivery to completed check run ({args.runs} runs, one at a time): {to_run}")
-    print(f"    ack, deliveries that do no work (pull_request.labeled): {idle}")
-    print(f"    ack, deliveries that each start a check:                {busy}")
-    print(f"    (checks completed while the load ran: {done} of {args.deliveries * args.rounds})")
-
-
-# ---- the load generator (a separate process) -------------------------------------------------
-
-
-def signed_request(port: int, body: bytes, secret: str) -> bytes:
-    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    head = (
-        "POST /api/github/webhooks HTTP/1.1\r\n"
-        f"Host: 127.0.0.1:{port}\r\n"
-        "User-Agent: GitHub-Hookshot/abc1234\r\n"
-        "Content-Type: application/json\r\n"
-        "X-GitHub-Event: pull_request\r\n"
-        f"X-GitHub-Delivery: {uuid.uuid4()}\r\n"
-        f"X-Hub-Signature-256: sha256={signature}\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "Connection: close\r\n\r\n"
+    print(
+        f"    200 pull requests at once: {elapsed:.2f} s, {200 / elapsed:.1f} checks/s;"
+        f" CPU: chronolog {cpu_server:.1f} s, the benchmark with the fake {cpu_here:.1f} s"
     )
-    return head.encode() + body
+    after = sum(row[1] for row in server.rss_mb())
+    print(f"    RSS after these {runs + 201} checks: {after:.1f} MB")
+    return {
+        "median ms": statistics.median(times) * 1000,
+        "checks/s": 200 / elapsed,
+        "RSS MB": after,
+    }
 
 
-async def generate_load(job: dict[str, Any]) -> dict[str, Any]:
-    """Rounds of `deliveries` concurrent deliveries; each connection is opened first, then
-    all requests are written at once, and each is timed from its write to its status line."""
-    port, body = int(job["port"]), str(job["body"]).encode()
-    samples: list[float] = []
-    statuses: set[int] = set()
+# ---- running them --------------------------------------------------------------------------
 
-    async def deliver(
-        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter], request: bytes
-    ) -> tuple[float, int]:
-        reader, writer = connection
-        started = time.perf_counter()
-        writer.write(request)
-        status_line = await reader.readline()
-        elapsed = time.perf_counter() - started
-        writer.close()
-        return elapsed, int(status_line.split()[1])
-
-    for _ in range(int(job["rounds"])):
-        requests = [
-            signed_request(port, body, job["secret"]) for _ in range(int(job["deliveries"]))
-        ]
-        connections = await asyncio.gather(
-            *(asyncio.open_connection("127.0.0.1", port) for _ in requests)
-        )
-        await asyncio.sleep(0.1)  # let the server accept them all
-        results = await asyncio.gather(*map(deliver, connections, requests))
-        samples += [elapsed for elapsed, _ in results]
-        statuses |= {status for _, status in results}
-        await asyncio.sleep(1.0)
-    return {"samples": samples, "statuses": sorted(statuses)}
+Scenario = Callable[[Bench, Server, argparse.Namespace], dict[str, float]]
+SCENARIOS: dict[str, tuple[str, Scenario, bool]] = {
+    "ack": (
+        "1. webhook acknowledgement, 50 concurrent signed deliveries (target p99 < 50 ms)",
+        lambda b, s, a: ack(b, s, a.rounds, a.profile and f"{a.profile}.{s.store_kind}"),
+        False,
+    ),
+    "burst": (
+        "2. 1,000 deliveries over 50 pull requests, 10% repeated ids, GitHub 20% 502 and"
+        " 5% secondary limit (403, retry-after: 1)",
+        lambda b, s, a: burst(b, s, a.lost_answers),
+        False,
+    ),
+    "rss": (
+        "3. idle RSS of all chronolog processes (target < 150 MB; paced)",
+        lambda b, s, a: rss(b, s),
+        True,
+    ),
+    "sigterm": (
+        "4. SIGTERM with 200 deliveries queued (target: 0 lost)",
+        lambda b, s, a: sigterm(b, s),
+        False,
+    ),
+    "throughput": (
+        "5. delivery to completed check run, and throughput",
+        lambda b, s, a: throughput(b, s, a.runs),
+        False,
+    ),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--deliveries", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("scenarios", nargs="*", default=["all"], choices=["all", *SCENARIOS])
+    parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="ack: rounds of 50 per phase")
     parser.add_argument(
-        "--no-compare", action="store_true", help="skip the server with 2 threads (before)"
+        "--profile", metavar="FILE", help="ack: py-spy's stacks of the busy rounds to FILE.STORE"
     )
-    parser.add_argument("--load-generator", metavar="JOB", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--trace", metavar="FILE", help="time webhooks inside the server (FILE.STORE.RUN)"
+    )
+    parser.add_argument("--runs", type=int, default=20, help="throughput: one-at-a-time runs")
+    parser.add_argument(
+        "--lost-answers", action="store_true", help="burst: the 502 writes were carried out"
+    )
     args = parser.parse_args()
-    if args.load_generator:
-        print(json.dumps(asyncio.run(generate_load(json.loads(args.load_generator)))))
-        return
-
+    names = list(SCENARIOS) if "all" in args.scenarios else args.scenarios
+    stores = args.stores.split(",")
+    print(machine())
+    print("command: python bench/bench_app.py " + " ".join(sys.argv[1:]))
     key, pem = new_key()
-    print("REST calls per pull-request event (target: synchronize <= 5 touching a log, <= 3 not)")
-    print(" the check alone:")
-    asyncio.run(count_calls(key, pem, preview=False))
-    print(" as served, with the backlink preview (issue 4) in the summary:")
-    asyncio.run(count_calls(key, pem, preview=True))
-    print()
-    print(
-        f"Webhook ack latency, {args.deliveries} concurrent signed deliveries x {args.rounds} "
-        f"rounds, {os.cpu_count()} cores (target p99 < 50 ms):"
-    )
-    measure_server(key, pem, args, in_process=False)
-    if not args.no_compare:
-        measure_server(key, pem, args, in_process=True)
+    results: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for name in names:
+        title, scenario, paced = SCENARIOS[name]
+        print(f"\n{title}")
+        for repeat in range(args.repeat):
+            for kind in stores:  # side by side: the stores alternate
+                bench = Bench(key, pem)
+                with serve(bench.fake) as api_url, store(kind) as env:
+                    trace = f"{args.trace}.{kind}.{repeat}" if args.trace else None
+                    server = Server(api_url, pem, env, paced=paced, store_kind=kind, trace=trace)
+                    server.start()
+                    try:
+                        print(f"  {kind}, run {repeat + 1} ({server.command()}):")
+                        results.setdefault((name, kind), []).append(scenario(bench, server, args))
+                    finally:
+                        server.stop()
+                    if trace:
+                        trace_report(trace, server.window)
+    print("\nsummary (each figure over the runs: median, min and max)")
+    for (name, kind), runs in results.items():
+        keys = runs[0].keys()
+        figures = ", ".join(f"{k} {spread([r[k] for r in runs])}" for k in keys)
+        print(f"  {name:10} {kind:10} {figures}")
+    print(json.dumps({f"{n}/{k}": v for (n, k), v in results.items()}))
 
 
 if __name__ == "__main__":

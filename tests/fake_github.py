@@ -7,7 +7,8 @@ endpoints chronolog calls with bodies shaped like GitHub's, errors included
 
 Use it with respx (`respx_mock.route(host="api.github.com").mock(side_effect=fake.handle)`)
 or as a real HTTP server (`with serve(fake) as url:`) for end-to-end tests. `fail(...)`
-makes the next matching requests answer with an error (or time out). The app's webhook
+makes the next matching requests answer with an error (or time out); `fail_at_random(...)`
+answers a share of all requests with one (load benchmarks). The app's webhook
 deliveries (`GET /app/hook/deliveries`, redelivery) are seeded with `add_hook_delivery`.
 Webhook helpers at the bottom load real payloads from tests/fixtures/webhooks (as fresh
 copies) and sign them.
@@ -24,11 +25,13 @@ import hashlib
 import hmac
 import itertools
 import json
+import random
 import re
 import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +101,15 @@ class Failure:
     timeout: bool = False
     # GitHub did the work but the answer never arrived intact (a timeout on our side).
     carried_out: bool = False
+
+
+@dataclass
+class RandomFailure:
+    rate: float  # the share of requests answered with it, 0 to 1
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    carried_out: bool  # writes are done before the error is answered
 
 
 @dataclass
@@ -195,6 +207,9 @@ class FakeGitHub:
         self.latency: list[tuple[str, re.Pattern[str], float]] = []
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
+        self.random_failures: list[RandomFailure] = []
+        self.injected: Counter[int] = Counter()  # random failures answered, by status
+        self._random = random.Random(0)
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self._routes: list[tuple[str, re.Pattern[str], Callable[..., httpx.Response]]] = [
@@ -445,6 +460,30 @@ class FakeGitHub:
             default=0.0,
         )
 
+    def fail_at_random(
+        self,
+        rate: float,
+        status: int,
+        *,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+        carried_out: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        """Answer a random `rate` (0 to 1) of all later requests with `status`, token
+        exchanges included (for load benchmarks). Several calls add up: one draw per request
+        picks at most one of them, so 0.2 of 502 and 0.05 of 403 fail a quarter of the
+        requests. With `carried_out`, a write is done before its error is answered. `fail`
+        takes precedence; `injected` counts what was answered."""
+        if seed is not None:
+            self._random.seed(seed)
+        body = {
+            "message": message or httpx.codes.get_reason_phrase(status),
+            "documentation_url": DOCS,
+            "status": str(status),
+        }
+        self.random_failures.append(RandomFailure(rate, status, body, headers or {}, carried_out))
+
     # ---- reading what happened -------------------------------------------------------
 
     def calls(self, route: str | None = None) -> list[Recorded]:
@@ -502,6 +541,14 @@ class FakeGitHub:
                 if failure.timeout:
                     raise httpx.ReadTimeout("timed out", request=request)
                 return httpx.Response(failure.status, json=failure.body, headers=failure.headers)
+        draw = self._random.random() if self.random_failures else 1.0
+        for chance in self.random_failures:
+            if draw < chance.rate:
+                self.injected[chance.status] += 1
+                if chance.carried_out and request.method != "GET":
+                    self._answer(request, path, query, body)
+                return httpx.Response(chance.status, json=chance.body, headers=chance.headers)
+            draw -= chance.rate
         return self._answer(request, path, query, body)
 
     def _answer(
