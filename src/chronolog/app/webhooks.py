@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +27,7 @@ from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_PATH = "/api/github/webhooks"
 MAX_BODY = 25 * 1024 * 1024  # GitHub never sends more than 25 MB
 SIGNATURE_PREFIX = "sha256="
 MAX_DELIVERY_ID = 100  # GitHub's are GUIDs (36 characters)
@@ -112,20 +113,25 @@ class WebhookEndpoint:
     """The webhook route (`endpoint`), holding the secret, the router and the intake.
 
     `accepts(event, payload)` says whether a handler wants the delivery; `intake()` gives
-    the current intake (it only exists while the app's lifespan runs).
+    the current intake (it only exists while the app's lifespan runs). `secret` is the
+    webhook secret, or a function giving the current one (None until chronolog is set up);
+    `refresh`, when given, is awaited when there is none yet: it may find that another
+    instance was set up meanwhile.
     """
 
     def __init__(
         self,
-        secret: bytes | None,
+        secret: bytes | Callable[[], bytes | None] | None,
         accepts: Callable[[str, dict[str, Any]], bool],
         intake: Callable[[], Intake | None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        refresh: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
-        self._secret = secret
+        self._secret = secret if callable(secret) else (lambda: secret)
         self._accepts = accepts
         self._intake = intake
         self._clock = clock
+        self._refresh = refresh
 
     async def endpoint(self, request: Request) -> Response:
         try:
@@ -135,15 +141,16 @@ class WebhookEndpoint:
             return _answer(503, "chronolog hit an internal error; redeliver this webhook later")
 
     async def _receive(self, request: Request) -> Response:
-        if self._secret is None:
-            return _answer(
-                503, "chronolog is not configured: set GITHUB_WEBHOOK_SECRET (see GET /)"
-            )
+        secret = self._secret()
+        if secret is None and self._refresh is not None and await self._refresh():
+            secret = self._secret()
+        if secret is None:
+            return _answer(503, "chronolog is not set up yet: GET / sets it up")
         try:
             body = await read_body(request)
         except BodyTooLarge:
             return _answer(413, f"payload larger than {MAX_BODY} bytes")
-        if not signature_is_valid(self._secret, body, request.headers.get("x-hub-signature-256")):
+        if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
             return _answer(401, "missing or wrong X-Hub-Signature-256")
 
         try:
