@@ -568,7 +568,9 @@ class FakeGitHub:
         return pull
 
     def _get_app(self, request: httpx.Request, query: dict[str, str], body: Any) -> httpx.Response:
-        return httpx.Response(200, json=self.app)
+        return httpx.Response(
+            200, json={**self.app, "installations_count": len(self.installations)}
+        )
 
     def add_manifest_code(self, code: str, pem: str, webhook_secret: str) -> None:
         """Act as if a manifest was just registered and GitHub redirected with `code`: the

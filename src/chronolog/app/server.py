@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from chronolog import __version__
 from chronolog.app import redeliver
 from chronolog.app.backlink_preview import preview_section
 from chronolog.app.delivery import Delivery
@@ -27,10 +25,12 @@ from chronolog.app.engine import Engine, RetryLater, Tuning
 from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable, RetryPolicy
 from chronolog.app.handlers import HANDLERS, AppContext, dispatch, report_failure, route_for
 from chronolog.app.handlers import Route as HandlerRoute
+from chronolog.app.metrics import Metrics
 from chronolog.app.registration import CALLBACK_PATH
 from chronolog.app.runtime import Running, Runtime
 from chronolog.app.settings import AppSettings, Credentials
-from chronolog.app.setup import Setup, html_page
+from chronolog.app.setup import Setup
+from chronolog.app.status import Status
 from chronolog.app.store import Store, create_engine
 from chronolog.app.webhooks import WEBHOOK_PATH, Intake, WebhookEndpoint
 
@@ -71,18 +71,22 @@ def build_engine(
     routes: tuple[HandlerRoute, ...] = HANDLERS,
     tuning: Tuning | None = None,
     instance: str = "local",
+    metrics: Metrics | None = None,
 ) -> Engine:
     """The engine that runs `routes` on the deliveries in `store`. A GitHub failure that
     retrying may cure (5xx, no answer, a rate limit) sends the work back to the store."""
 
+    observed = (metrics or Metrics()).processing
+
     async def process(delivery: Delivery) -> None:
-        try:
-            await dispatch(context, delivery, routes)
-        except GitHubError as error:
-            if not error.is_server_side:
-                raise
-            delay = error.retry_after if isinstance(error, GitHubUnavailable) else None
-            raise RetryLater(f"GitHub failed: {error}", delay) from None
+        with observed(delivery):
+            try:
+                await dispatch(context, delivery, routes)
+            except GitHubError as error:
+                if not error.is_server_side:
+                    raise
+                delay = error.retry_after if isinstance(error, GitHubUnavailable) else None
+                raise RetryLater(f"GitHub failed: {error}", delay) from None
 
     async def give_up(delivery: Delivery, reason: str) -> None:
         await report_failure(context, delivery, reason)
@@ -110,9 +114,15 @@ def create_app(
     and webhooks are answered 503 so GitHub marks them failed (and redeliverable) until
     the app is set up, which starts the engine without a restart."""
 
+    metrics = Metrics()
+
     async def start(store: Store, credentials: Credentials) -> Running:
         github = GitHubApp(
-            credentials.app_id, credentials.private_key, settings.api_url, retry=retry
+            credentials.app_id,
+            credentials.private_key,
+            settings.api_url,
+            retry=retry,
+            on_response=metrics.github_response,
         )
         engine = build_engine(
             store,
@@ -126,6 +136,7 @@ def create_app(
                 dead_after=settings.instance_timeout,
             ),
             settings.instance_id,
+            metrics,
         )
         await engine.start()
         app.state.engine = engine  # for operators and tests
@@ -133,6 +144,7 @@ def create_app(
 
     runtime = Runtime(Store(create_engine(settings.database_url)), start, settings.credentials)
     setup = Setup(settings, runtime, clock)
+    status = Status(runtime, metrics, settings.admin_token)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -153,60 +165,24 @@ def create_app(
         intake=lambda: runtime.intake,
         clock=clock,
         refresh=runtime.refresh,
+        observe=metrics.received,
     )
 
     async def home(request: Request) -> Response:
         await runtime.refresh()
         if runtime.running is None:
             return await setup.page(request)
-        return await _home(runtime.running.github)
+        return await status.page(request, runtime.running.github)
 
     app = Starlette(
         routes=[
             Route(WEBHOOK_PATH, webhook.endpoint, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            Route("/healthz", status.healthz, methods=["GET"]),
+            Route("/readyz", status.readyz, methods=["GET"]),
+            Route("/metrics", status.metrics, methods=["GET"]),
             Route(CALLBACK_PATH, setup.callback, methods=["GET"]),
             Route("/", home, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
     return app
-
-
-async def healthz(request: Request) -> Response:
-    """Up and serving; says whether credentials are set (without revealing them) and
-    whether the engine still processes work: 503 when its loops have stopped."""
-    runtime: Runtime = request.state.runtime
-    configured = runtime.configured
-    engine = None if runtime.running is None else runtime.running.engine
-    working = engine is None or engine.healthy()
-    return JSONResponse(
-        {
-            "status": "ok" if working else "failing",
-            "configured": configured,
-            "processing": working if engine is not None else None,
-            "version": __version__,
-        },
-        status_code=200 if working else 503,
-    )
-
-
-async def _home(github: GitHubApp) -> Response:
-    try:
-        info: dict[str, Any] = await github.app_info()
-    except GitHubError as error:
-        body = (
-            "<h1>chronolog is running</h1>"
-            f"<p>GitHub App {github.app_id}, but <code>GET /app</code> on "
-            f"{html.escape(github.api_url)} failed: {html.escape(str(error))}. "
-            "Check GITHUB_APP_ID, the private key and GITHUB_API_URL.</p>"
-        )
-        return html_page(body)
-    name = html.escape(str(info.get("name") or info.get("slug")))
-    link = html.escape(str(info.get("html_url") or ""))
-    body = (
-        f'<h1>chronolog is running as <a href="{link}">{name}</a></h1>'
-        f"<p>GitHub App {github.app_id} on {html.escape(github.api_url)}. "
-        f"Webhooks go to <code>{WEBHOOK_PATH}</code>.</p>"
-    )
-    return html_page(body)

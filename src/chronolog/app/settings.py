@@ -68,11 +68,20 @@ class Settings(BaseSettings):
     # The setup flow (app/setup.py): where GitHub reaches chronolog, and GitHub's web pages.
     PUBLIC_URL: str | None = None
     GITHUB_WEB_URL: str | None = None
+    # Operators (app/logs.py, app/status.py): the log format (default: text on a terminal,
+    # else json), and the bearer token that opens /metrics and the status page's details.
+    LOG_FORMAT: Literal["json", "text"] | None = None
+    CHRONOLOG_ADMIN_TOKEN: SecretStr | None = Field(default=None, min_length=16)
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() or None if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -105,6 +114,8 @@ class AppSettings:
     # (None when they cannot be derived from `api_url`): see `web_url_for`.
     public_url: str | None = None
     web_url: str | None = DEFAULT_WEB_URL
+    log_format: Literal["json", "text"] | None = None  # None: decided by `logs.default_format`
+    admin_token: SecretStr | None = None
 
     @property
     def webhook_secret(self) -> bytes | None:
@@ -200,6 +211,8 @@ def load_settings() -> AppSettings:
         log_level=raw.LOG_LEVEL,
         public_url=public_url,
         web_url=web_url or web_url_for(api_url),
+        log_format=raw.LOG_FORMAT,
+        admin_token=raw.CHRONOLOG_ADMIN_TOKEN,
     )
 
 

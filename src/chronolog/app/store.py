@@ -193,6 +193,16 @@ class Store:
             ).all()
         return [_delivery(row) for row in rows]
 
+    def waiting(self) -> tuple[int, dt.datetime | None]:
+        """How many deliveries no job was made for yet, and when the store took the oldest."""
+        with self.engine.connect() as connection:
+            count, oldest = connection.execute(
+                sa.select(sa.func.count(), sa.func.min(INBOX.c.stored_at)).where(~INBOX.c.enqueued)
+            ).one()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        return int(count), oldest
+
     def mark_enqueued(self, delivery_ids: Sequence[str]) -> None:
         if delivery_ids:
             with self.engine.begin() as connection:

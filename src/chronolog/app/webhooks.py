@@ -116,7 +116,8 @@ class WebhookEndpoint:
     the current intake (it only exists while the app's lifespan runs). `secret` is the
     webhook secret, or a function giving the current one (None until chronolog is set up);
     `refresh`, when given, is awaited when there is none yet: it may find that another
-    instance was set up meanwhile.
+    instance was set up meanwhile. `observe(event, outcome)` hears what became of each
+    delivery (stored, duplicate, ignored, bad_signature, ...): the metrics.
     """
 
     def __init__(
@@ -126,50 +127,60 @@ class WebhookEndpoint:
         intake: Callable[[], Intake | None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         refresh: Callable[[], Awaitable[bool]] | None = None,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
         self._secret = secret if callable(secret) else (lambda: secret)
         self._accepts = accepts
         self._intake = intake
         self._clock = clock
         self._refresh = refresh
+        self._observe = observe
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            return await self._receive(request)
+            outcome, response = await self._receive(request)
         except Exception:
             log.exception("unexpected error receiving a webhook")
-            return _answer(503, "chronolog hit an internal error; redeliver this webhook later")
+            outcome = "error"
+            response = _answer(503, "chronolog hit an internal error; redeliver this webhook later")
+        if self._observe is not None:
+            self._observe(request.headers.get("x-github-event", "")[:100], outcome)
+        return response
 
-    async def _receive(self, request: Request) -> Response:
+    async def _receive(self, request: Request) -> tuple[str, Response]:
         secret = self._secret()
         if secret is None and self._refresh is not None and await self._refresh():
             secret = self._secret()
         if secret is None:
-            return _answer(503, "chronolog is not set up yet: GET / sets it up")
+            return "unconfigured", _answer(503, "chronolog is not set up yet: GET / sets it up")
         try:
             body = await read_body(request)
         except BodyTooLarge:
-            return _answer(413, f"payload larger than {MAX_BODY} bytes")
+            return "too_large", _answer(413, f"payload larger than {MAX_BODY} bytes")
         if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
-            return _answer(401, "missing or wrong X-Hub-Signature-256")
+            return "bad_signature", _answer(401, "missing or wrong X-Hub-Signature-256")
 
         try:
             payload = json.loads(body)
         except ValueError:
-            return _answer(400, "body is not JSON")
+            return "bad_body", _answer(400, "body is not JSON")
         except RecursionError:
-            return _answer(400, "body nests JSON deeper than Python can read")
+            return "bad_body", _answer(400, "body nests JSON deeper than Python can read")
         if not isinstance(payload, dict):
-            return _answer(400, "body is not a JSON object")
+            return "bad_body", _answer(400, "body is not a JSON object")
         event = request.headers.get("x-github-event", "")
         if event == "ping":
-            return _answer(200, "pong")
+            return "ping", _answer(200, "pong")
         if not self._accepts(event, payload):
-            return _answer(202, f"ignored: chronolog does not handle {_describe(event, payload)}")
+            return "ignored", _answer(
+                202, f"ignored: chronolog does not handle {_describe(event, payload)}"
+            )
 
         intake = self._intake()
         if intake is None:
-            return _answer(503, "chronolog is starting or stopping; redeliver this webhook later")
+            return "unavailable", _answer(
+                503, "chronolog is starting or stopping; redeliver this webhook later"
+            )
         action = payload.get("action")
         delivery = StoredDelivery(
             delivery_id=_delivery_id(request.headers.get("x-github-delivery", ""), body),
@@ -182,10 +193,14 @@ class WebhookEndpoint:
         try:
             new = await intake.add(delivery)
         except Exception:
-            return _answer(503, "chronolog could not store this delivery; redeliver it later")
+            return "unavailable", _answer(
+                503, "chronolog could not store this delivery; redeliver it later"
+            )
         if not new:
-            return _answer(202, f"delivery {delivery.delivery_id} was already received")
-        return _answer(202, f"accepted {_describe(event, payload)}")
+            return "duplicate", _answer(
+                202, f"delivery {delivery.delivery_id} was already received"
+            )
+        return "stored", _answer(202, f"accepted {_describe(event, payload)}")
 
 
 def _delivery_id(header: str, body: bytes) -> str:
