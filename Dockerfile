@@ -1,7 +1,8 @@
 # chronolog's GitHub App server. Build: docker build -t chronolog .
-# Run:   docker run -p 8080:8080 -e GITHUB_APP_ID=... -e GITHUB_APP_PRIVATE_KEY="$(cat key.pem)" \
-#          -e GITHUB_WEBHOOK_SECRET=... chronolog
-FROM python:3.11-slim
+# Run:   docker run -p 8080:8080 -v chronolog-data:/data -e PUBLIC_URL=https://HOST chronolog
+#        then open http://localhost:8080/ and register the app in one click (docs/app.md).
+# The tag pins Python's minor version and the Debian release; pin a digest too in production.
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -9,18 +10,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOST=0.0.0.0 \
     PORT=8080 \
+    LOG_FORMAT=json \
     CHRONOLOG_DATA_DIR=/data
 
 WORKDIR /app
+# Dependencies first, in their own layer: a change to the source does not reinstall them.
+# (An empty package stands in for the source; the version in pyproject.toml is static.)
 COPY pyproject.toml README.md ./
-COPY src ./src
+RUN mkdir -p src/chronolog/app && touch src/chronolog/__init__.py \
+    && pip install ".[app]" && pip uninstall -y chronolog && rm -rf src
 # The server needs the `app` extra; a plain `pip install .` is the linter alone.
-RUN pip install ".[app]" && rm -rf /app/src
+COPY src ./src
+RUN pip install --no-deps ".[app]" && rm -rf /app/src
 
-# Never run as root. /data holds the SQLite store (mount a volume there; unset
-# DATABASE_URL means a SQLite file in CHRONOLOG_DATA_DIR).
-RUN useradd --create-home --uid 10001 chronolog && mkdir /data && chown chronolog /data
-USER chronolog
+# Never run as root: a numeric user, so a runtime that forbids root can check it.
+# /data holds the SQLite store, and after the setup flow the app's credentials (mode 0600).
+RUN useradd --no-create-home --uid 10001 --user-group chronolog \
+    && mkdir /data && chown 10001:10001 /data
+USER 10001:10001
 VOLUME /data
 
 EXPOSE 8080

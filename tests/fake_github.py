@@ -205,6 +205,8 @@ class FakeGitHub:
         self.on_redeliver: Callable[[str], None] | None = None
         # (method, path regex, seconds): how long the served fake waits before answering.
         self.latency: list[tuple[str, re.Pattern[str], float]] = []
+        # Codes GitHub's redirect carries after a manifest registration -> (pem, secret).
+        self.manifest_codes: dict[str, tuple[str, str]] = {}
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
         self.random_failures: list[RandomFailure] = []
@@ -216,6 +218,7 @@ class FakeGitHub:
             (method, re.compile(f"^{pattern}$"), handler)
             for method, pattern, handler in (
                 ("GET", r"/app", self._get_app),
+                ("POST", r"/app-manifests/([^/]+)/conversions", self._convert_manifest),
                 ("POST", r"/app/installations/(\d+)/access_tokens", self._create_token),
                 ("GET", r"/app/hook/deliveries", self._list_deliveries),
                 ("POST", r"/app/hook/deliveries/(\d+)/attempts", self._redeliver),
@@ -577,6 +580,8 @@ class FakeGitHub:
     def _authenticate(self, request: httpx.Request, path: str) -> httpx.Response | None:
         header = request.headers.get("authorization", "")
         scheme, _, credential = header.partition(" ")
+        if path.startswith("/app-manifests/"):
+            return None  # the code is the credential
         if path.startswith("/app") or re.fullmatch(r"/repos/[^/]+/[^/]+/installation", path):
             if scheme.lower() != "bearer":
                 return _error(401, "A JSON web token could not be decoded")
@@ -610,7 +615,43 @@ class FakeGitHub:
         return pull
 
     def _get_app(self, request: httpx.Request, query: dict[str, str], body: Any) -> httpx.Response:
-        return httpx.Response(200, json=self.app)
+        return httpx.Response(
+            200, json={**self.app, "installations_count": len(self.installations)}
+        )
+
+    def add_manifest_code(self, code: str, pem: str, webhook_secret: str) -> None:
+        """Act as if a manifest was just registered and GitHub redirected with `code`: the
+        conversion answers with this fake's app, `pem` (its key) and `webhook_secret`."""
+        self.manifest_codes[code] = (pem, webhook_secret)
+
+    def _convert_manifest(
+        self, request: httpx.Request, query: dict[str, str], body: Any, code: str
+    ) -> httpx.Response:
+        # GitHub's "Create a GitHub App from a manifest": 201 with the app (`integration`)
+        # plus client_id, client_secret, webhook_secret and pem; a code works once.
+        if code not in self.manifest_codes:
+            return _error(404, "Not Found")
+        pem, secret = self.manifest_codes.pop(code)
+        app = {
+            **self.app,
+            "node_id": f"A_{self.app['id']}",
+            "external_url": "https://github.com/chronolog/chronolog",
+            "created_at": _iso(EPOCH),
+            "updated_at": _iso(EPOCH),
+            "permissions": {
+                "checks": "write",
+                "contents": "write",
+                "issues": "write",
+                "metadata": "read",
+                "pull_requests": "write",
+            },
+            "events": ["check_run", "check_suite", "pull_request", "push"],
+            "client_id": "Iv1.8a61f9b3a7aba766",
+            "client_secret": "1726be1638095a19edd134c77bde3aa2ece1e5d8",
+            "webhook_secret": secret,
+            "pem": pem,
+        }
+        return httpx.Response(201, json=app)
 
     def _create_token(
         self, request: httpx.Request, query: dict[str, str], body: Any, installation: str

@@ -94,7 +94,21 @@ def server(tmp_path: Path) -> Iterator[tuple[str, FakeGitHub]]:
             yield base, fake
         finally:
             process.terminate()
-            process.wait(timeout=15)
+            output = process.communicate(timeout=15)[0].decode()
+        secrets = [SECRET, *fake.tokens, *(line for line in pem.splitlines() if "-" not in line)]
+        check_logs(output, secrets)
+
+
+def check_logs(output: str, secrets: list[str]) -> None:
+    """Everything the server wrote is JSON lines (chronolog's, uvicorn's and DBOS's alike,
+    since stdout is not a terminal) and holds no secret."""
+    lines = output.splitlines()
+    assert lines
+    for line in lines:
+        record = json.loads(line)
+        assert {"time", "level", "logger", "message"} <= record.keys(), line
+    leaked = [secret[:8] for secret in secrets if secret in output]
+    assert leaked == [], "secrets in the server's output"
 
 
 def test_a_signed_pull_request_webhook_ends_in_a_check_run_and_a_review(

@@ -196,6 +196,7 @@ def settings(private_pem: str | None, database_url: str = "sqlite://") -> AppSet
             8080,
             None,
             ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET"),
+            database_url=database_url,
         )
     credentials = Credentials(APP_ID, SecretStr(private_pem), SecretStr(SECRET))
     return AppSettings(

@@ -122,6 +122,7 @@ def test_a_payload_the_handler_cannot_read_fails_alone(
         "status": "ok",
         "configured": True,
         "processing": True,
+        "github": None,
         "version": client.get("/healthz").json()["version"],
     }
 

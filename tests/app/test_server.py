@@ -192,7 +192,7 @@ def test_home_names_the_app(client: TestClient, fake: FakeGitHub) -> None:
         'chronolog is running as <a href="https://github.com/apps/chronolog">chronolog</a>' in page
     )
     client.get("/")
-    assert len(fake.calls("GET /app")) == 1  # asked once, then kept
+    assert len(fake.calls("GET /app")) == 1  # asked once, then kept for a minute
 
 
 def test_home_says_when_github_refuses_the_credentials(
@@ -200,8 +200,22 @@ def test_home_says_when_github_refuses_the_credentials(
 ) -> None:
     fake.fail("GET", "/app", 401, message="A JSON web token could not be decoded")
     page = client.get("/").text
-    assert "failed: 401: A JSON web token could not be decoded" in page
-    assert "Check GITHUB_APP_ID, the private key and GITHUB_API_URL." in page
+    ready = client.get("/readyz")
+    health = client.get("/healthz").json()
+
+    assert (
+        "<h1>chronolog is running, but GitHub refuses the credentials: 401: A JSON web token "
+        "could not be decoded</h1>"
+    ) in page
+    assert ready.status_code == 503
+    assert ready.json() == {
+        "status": "degraded",
+        "problems": ["GitHub refuses the credentials: 401: A JSON web token could not be decoded"],
+    }
+    assert health["github"] == (
+        "GitHub refuses the credentials: 401: A JSON web token could not be decoded"
+    )
+    assert len(fake.calls("GET /app")) == 1  # the verdict is kept for a minute
 
 
 def test_without_credentials_the_server_starts_and_says_what_to_set() -> None:
@@ -211,7 +225,7 @@ def test_without_credentials_the_server_starts_and_says_what_to_set() -> None:
         body = b"{}"
         webhook = unconfigured.post(URL, content=body, headers=webhook_headers("ping", body, "x"))
 
-    assert "chronolog is running, but not configured" in page
+    assert "<h1>Set up chronolog</h1>" in page
     for name in ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET"):
         assert f"<code>{name}</code>" in page
     assert health["configured"] is False

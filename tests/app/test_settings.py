@@ -24,6 +24,8 @@ NAMES = (
     "CHRONOLOG_INSTANCE_ID",
     "FLY_MACHINE_ID",
     "LOG_LEVEL",
+    "PUBLIC_URL",
+    "GITHUB_WEB_URL",
 )
 
 
@@ -159,4 +161,47 @@ def test_the_store_and_the_instance_come_from_the_environment(
         load_settings()
     assert raised.value.problems == [
         "DATABASE_URL: unsupported database 'mysql'; use sqlite:///PATH or postgresql://..."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "web_url"),
+    [
+        (None, "https://github.com"),
+        ("https://ghe.example.com/api/v3/", "https://ghe.example.com"),
+        ("http://127.0.0.1:9000/api/v3", "http://127.0.0.1:9000"),
+        ("https://proxy.example.com/github", None),
+    ],
+)
+def test_githubs_web_address_is_derived_from_the_api_address(
+    monkeypatch: pytest.MonkeyPatch, api_url: str | None, web_url: str | None
+) -> None:
+    if api_url is not None:
+        monkeypatch.setenv("GITHUB_API_URL", api_url)
+    assert load_settings().web_url == web_url
+
+
+def test_github_web_url_and_public_url_are_taken_without_a_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_API_URL", "https://proxy.example.com/github")
+    monkeypatch.setenv("GITHUB_WEB_URL", "https://ghe.example.com/")
+    monkeypatch.setenv("PUBLIC_URL", " https://chronolog.example.com/ ")
+    settings = load_settings()
+    assert (settings.web_url, settings.public_url) == (
+        "https://ghe.example.com",
+        "https://chronolog.example.com",
+    )
+
+
+def test_a_public_url_that_is_not_an_address_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLIC_URL", "https://user:pw@chronolog.example.com")
+    monkeypatch.setenv("GITHUB_WEB_URL", "github.com")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert error.value.problems == [
+        "PUBLIC_URL: not the server's address; use an http(s) URL such as "
+        "https://chronolog.example.com, without a query, a fragment or a user name",
+        "GITHUB_WEB_URL: 'github.com' is not an http(s) URL; leave it unset to derive it from "
+        "GITHUB_API_URL",
     ]

@@ -40,6 +40,7 @@ from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
 
 from chronolog.app.delivery import Delivery
 from chronolog.app.jobs import GaveUp, RetryLater, Tuning
+from chronolog.app.logs import bind_delivery
 from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ async def _give_up(delivery_id: str, reason: str) -> None:
 async def process_delivery(delivery_id: str) -> None:
     """The durable life of one delivery: tries, durable waits between them, and a visible
     end when it cannot be done."""
+    bind_delivery(delivery=delivery_id)  # on every line logged about it
     attempts = _current().tuning.attempts
     reason = f"GitHub was unavailable on each of {attempts} tries"
     for attempt in range(attempts):

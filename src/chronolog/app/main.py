@@ -8,10 +8,12 @@ import sys
 
 import uvicorn
 
+from chronolog import __version__
+from chronolog.app.logs import configure_logging, default_format
 from chronolog.app.server import create_app
 from chronolog.app.settings import SettingsError, load_settings
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+log = logging.getLogger(__name__)
 
 
 def run_server(host: str | None = None, port: int | None = None) -> int:
@@ -23,15 +25,17 @@ def run_server(host: str | None = None, port: int | None = None) -> int:
         for problem in error.problems:
             print(f"chronolog: {problem}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
-    if settings.credentials is None:
-        missing = ", ".join(settings.missing)
-        print(f"chronolog: not configured, missing {missing}; serving / with help", file=sys.stderr)
+    # One configuration for chronolog, uvicorn and DBOS; uvicorn is told not to make its own.
+    configure_logging(settings.log_level, settings.log_format or default_format())
     app = create_app(settings)
+    log.info(
+        "chronolog %s listening on %s:%s", __version__, host or settings.host, port or settings.port
+    )
     uvicorn.run(
         app,
         host=host or settings.host,
         port=port or settings.port,
+        log_config=None,
         log_level=settings.log_level.lower(),
         # One line per webhook costs the event loop that answers them; chronolog logs each
         # delivery itself. At DEBUG, uvicorn's access log is on too.

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chronolog.app.store import StoreError, database_url
 
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_WEB_URL = "https://github.com"
 
 # What each credential is for, shown on `/` when it is missing.
 CREDENTIALS_HELP = {
@@ -64,11 +65,23 @@ class Settings(BaseSettings):
     CHRONOLOG_INSTANCE_ID: str | None = Field(default=None, min_length=1, max_length=200)
     FLY_MACHINE_ID: str | None = None
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # The setup flow (app/setup.py): where GitHub reaches chronolog, and GitHub's web pages.
+    PUBLIC_URL: str | None = None
+    GITHUB_WEB_URL: str | None = None
+    # Operators (app/logs.py, app/status.py): the log format (default: text on a terminal,
+    # else json), and the bearer token that opens /metrics and the status page's details.
+    LOG_FORMAT: Literal["json", "text"] | None = None
+    CHRONOLOG_ADMIN_TOKEN: SecretStr | None = Field(default=None, min_length=16)
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() or None if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,12 @@ class AppSettings:
     instance_timeout: float = 60.0
     instance_id: str = "local"
     log_level: str = "INFO"
+    # The address GitHub reaches chronolog at (no trailing slash), and GitHub's web pages
+    # (None when they cannot be derived from `api_url`): see `web_url_for`.
+    public_url: str | None = None
+    web_url: str | None = DEFAULT_WEB_URL
+    log_format: Literal["json", "text"] | None = None  # None: decided by `logs.default_format`
+    admin_token: SecretStr | None = None
 
     @property
     def webhook_secret(self) -> bytes | None:
@@ -158,6 +177,14 @@ def load_settings() -> AppSettings:
     else:
         port = int(raw.PORT)
 
+    public_url = _public_url(raw.PUBLIC_URL, problems)
+    web_url = raw.GITHUB_WEB_URL.strip().rstrip("/") if raw.GITHUB_WEB_URL else None
+    if web_url is not None and not web_url.startswith(("https://", "http://")):
+        problems.append(
+            f"GITHUB_WEB_URL: {raw.GITHUB_WEB_URL!r} is not an http(s) URL; leave it unset "
+            "to derive it from GITHUB_API_URL"
+        )
+
     try:
         database = database_url(raw.DATABASE_URL, Path(raw.CHRONOLOG_DATA_DIR))
     except StoreError as error:
@@ -182,7 +209,36 @@ def load_settings() -> AppSettings:
         # Fly's machine id survives restarts of the machine; the host name elsewhere.
         instance_id=raw.CHRONOLOG_INSTANCE_ID or raw.FLY_MACHINE_ID or socket.gethostname(),
         log_level=raw.LOG_LEVEL,
+        public_url=public_url,
+        web_url=web_url or web_url_for(api_url),
+        log_format=raw.LOG_FORMAT,
+        admin_token=raw.CHRONOLOG_ADMIN_TOKEN,
     )
+
+
+def web_url_for(api_url: str) -> str | None:
+    """GitHub's web address for its REST API at `api_url`: github.com for api.github.com,
+    `https://HOST` for GitHub Enterprise Server's `https://HOST/api/v3`; else None."""
+    if api_url == DEFAULT_API_URL:
+        return DEFAULT_WEB_URL
+    if api_url.endswith("/api/v3"):
+        return api_url.removesuffix("/api/v3")
+    return None
+
+
+def _public_url(value: str | None, problems: list[str]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    url = value.strip().rstrip("/")
+    scheme, sep, rest = url.partition("://")
+    if scheme not in ("https", "http") or not sep or not rest or any(c in rest for c in "?#@ "):
+        problems.append(
+            # The value is not repeated: it may carry a password.
+            "PUBLIC_URL: not the server's address; use an http(s) URL such as "
+            "https://chronolog.example.com, without a query, a fragment or a user name"
+        )
+        return None
+    return url
 
 
 def _private_key(raw: Settings, problems: list[str], missing: list[str]) -> SecretStr | None:

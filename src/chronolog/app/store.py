@@ -16,8 +16,10 @@ loss can take back the last commits; run on PostgreSQL where that matters.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,9 +103,12 @@ def create_engine(url: str) -> sa.Engine:
     """An engine for `url` (from `database_url`); a SQLite file's folder is created."""
     if url.startswith("sqlite"):
         path = sa.make_url(url).database
+        pool: dict[str, Any] = {}
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        else:  # one connection for every thread, or each would see its own empty database
+            pool = {"poolclass": sa.pool.StaticPool}
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False}, **pool)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -188,6 +193,16 @@ class Store:
             ).all()
         return [_delivery(row) for row in rows]
 
+    def waiting(self) -> tuple[int, dt.datetime | None]:
+        """How many deliveries no job was made for yet, and when the store took the oldest."""
+        with self.engine.connect() as connection:
+            count, oldest = connection.execute(
+                sa.select(sa.func.count(), sa.func.min(INBOX.c.stored_at)).where(~INBOX.c.enqueued)
+            ).one()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=dt.UTC)
+        return int(count), oldest
+
     def mark_enqueued(self, delivery_ids: Sequence[str]) -> None:
         if delivery_ids:
             with self.engine.begin() as connection:
@@ -264,6 +279,49 @@ class Store:
         )
         with self.engine.begin() as connection:
             connection.execute(statement)
+
+    def make_private(self) -> None:
+        """Make a SQLite store readable by its owner only (mode 0600): it holds the app's
+        private key once the setup flow ran. A PostgreSQL's access is its own to set."""
+        path = None if self._postgres else self.engine.url.database
+        if path and path != ":memory:":
+            for name in (path, f"{path}-wal", f"{path}-shm"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(name, 0o600)
+
+    def add_states(self, values: Mapping[str, str]) -> bool:
+        """Add every key of `values` in one transaction, or none when one already exists
+        (returns False then): the first writer wins, across instances too."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    sa.insert(STATE), [{"key": k, "value": v} for k, v in values.items()]
+                )
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def take_state(self, key: str) -> str | None:
+        """Remove `key` and return its value; None when it was not there. Of two callers
+        taking the same key, one gets the value."""
+        with self.engine.begin() as connection:
+            value = connection.execute(
+                sa.delete(STATE).where(STATE.c.key == key).returning(STATE.c.value)
+            ).scalar_one_or_none()
+        return None if value is None else str(value)
+
+    def states(self, prefix: str) -> dict[str, str]:
+        """Every state key starting with `prefix`, with its value."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(STATE.c.key, STATE.c.value).where(STATE.c.key.startswith(prefix))
+            ).all()
+        return {str(key): str(value) for key, value in rows}
+
+    def delete_states(self, keys: Sequence[str]) -> None:
+        if keys:
+            with self.engine.begin() as connection:
+                connection.execute(sa.delete(STATE).where(STATE.c.key.in_(list(keys))))
 
 
 def _delivery(row: sa.Row[Any]) -> StoredDelivery:

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +27,7 @@ from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
 
+WEBHOOK_PATH = "/api/github/webhooks"
 MAX_BODY = 25 * 1024 * 1024  # GitHub never sends more than 25 MB
 SIGNATURE_PREFIX = "sha256="
 MAX_DELIVERY_ID = 100  # GitHub's are GUIDs (36 characters)
@@ -112,57 +113,74 @@ class WebhookEndpoint:
     """The webhook route (`endpoint`), holding the secret, the router and the intake.
 
     `accepts(event, payload)` says whether a handler wants the delivery; `intake()` gives
-    the current intake (it only exists while the app's lifespan runs).
+    the current intake (it only exists while the app's lifespan runs). `secret` is the
+    webhook secret, or a function giving the current one (None until chronolog is set up);
+    `refresh`, when given, is awaited when there is none yet: it may find that another
+    instance was set up meanwhile. `observe(event, outcome)` hears what became of each
+    delivery (stored, duplicate, ignored, bad_signature, ...): the metrics.
     """
 
     def __init__(
         self,
-        secret: bytes | None,
+        secret: bytes | Callable[[], bytes | None] | None,
         accepts: Callable[[str, dict[str, Any]], bool],
         intake: Callable[[], Intake | None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        refresh: Callable[[], Awaitable[bool]] | None = None,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
-        self._secret = secret
+        self._secret = secret if callable(secret) else (lambda: secret)
         self._accepts = accepts
         self._intake = intake
         self._clock = clock
+        self._refresh = refresh
+        self._observe = observe
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            return await self._receive(request)
+            outcome, response = await self._receive(request)
         except Exception:
             log.exception("unexpected error receiving a webhook")
-            return _answer(503, "chronolog hit an internal error; redeliver this webhook later")
+            outcome = "error"
+            response = _answer(503, "chronolog hit an internal error; redeliver this webhook later")
+        if self._observe is not None:
+            self._observe(request.headers.get("x-github-event", "")[:100], outcome)
+        return response
 
-    async def _receive(self, request: Request) -> Response:
-        if self._secret is None:
-            return _answer(
-                503, "chronolog is not configured: set GITHUB_WEBHOOK_SECRET (see GET /)"
-            )
+    async def _receive(self, request: Request) -> tuple[str, Response]:
+        secret = self._secret()
+        if secret is None and self._refresh is not None and await self._refresh():
+            secret = self._secret()
+        if secret is None:
+            return "unconfigured", _answer(503, "chronolog is not set up yet: GET / sets it up")
         try:
             body = await read_body(request)
         except BodyTooLarge:
-            return _answer(413, f"payload larger than {MAX_BODY} bytes")
-        if not signature_is_valid(self._secret, body, request.headers.get("x-hub-signature-256")):
-            return _answer(401, "missing or wrong X-Hub-Signature-256")
+            return "too_large", _answer(413, f"payload larger than {MAX_BODY} bytes")
+        if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
+            return "bad_signature", _answer(401, "missing or wrong X-Hub-Signature-256")
 
         try:
             payload = json.loads(body)
         except ValueError:
-            return _answer(400, "body is not JSON")
+            return "bad_body", _answer(400, "body is not JSON")
         except RecursionError:
-            return _answer(400, "body nests JSON deeper than Python can read")
+            return "bad_body", _answer(400, "body nests JSON deeper than Python can read")
         if not isinstance(payload, dict):
-            return _answer(400, "body is not a JSON object")
+            return "bad_body", _answer(400, "body is not a JSON object")
         event = request.headers.get("x-github-event", "")
         if event == "ping":
-            return _answer(200, "pong")
+            return "ping", _answer(200, "pong")
         if not self._accepts(event, payload):
-            return _answer(202, f"ignored: chronolog does not handle {_describe(event, payload)}")
+            return "ignored", _answer(
+                202, f"ignored: chronolog does not handle {_describe(event, payload)}"
+            )
 
         intake = self._intake()
         if intake is None:
-            return _answer(503, "chronolog is starting or stopping; redeliver this webhook later")
+            return "unavailable", _answer(
+                503, "chronolog is starting or stopping; redeliver this webhook later"
+            )
         action = payload.get("action")
         delivery = StoredDelivery(
             delivery_id=_delivery_id(request.headers.get("x-github-delivery", ""), body),
@@ -175,10 +193,14 @@ class WebhookEndpoint:
         try:
             new = await intake.add(delivery)
         except Exception:
-            return _answer(503, "chronolog could not store this delivery; redeliver it later")
+            return "unavailable", _answer(
+                503, "chronolog could not store this delivery; redeliver it later"
+            )
         if not new:
-            return _answer(202, f"delivery {delivery.delivery_id} was already received")
-        return _answer(202, f"accepted {_describe(event, payload)}")
+            return "duplicate", _answer(
+                202, f"delivery {delivery.delivery_id} was already received"
+            )
+        return "stored", _answer(202, f"accepted {_describe(event, payload)}")
 
 
 def _delivery_id(header: str, body: bytes) -> str:

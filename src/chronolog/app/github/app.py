@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import httpx
 from cachetools import TTLCache
 from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
@@ -58,8 +59,11 @@ class GitHubApp:
         installation_ttl: float = INSTALLATION_TTL,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_response: Callable[[httpx.Response], Awaitable[None]] | None = None,
     ) -> None:
         self.app_id = app_id
+        # Hears every answer GitHub gives (the metrics), retries and token exchanges too.
+        self._response_hooks = [] if on_response is None else [on_response]
         self.api_url = api_url
         self._private_key = private_key
         self._timeout = timeout
@@ -99,7 +103,10 @@ class GitHubApp:
             http_cache=False,
             throttler=self.limits,
             auto_retry=self.limits.retry,
-            async_event_hooks={"request": [self.limits.on_request]},
+            async_event_hooks={
+                "request": [self.limits.on_request],
+                "response": list(self._response_hooks),
+            },
         )
 
     def _app_client(self) -> GitHub[Any]:
@@ -113,11 +120,12 @@ class GitHubApp:
             installation_id,
         )
 
-    async def app_info(self) -> dict[str, Any]:
-        """`GET /app` with the app's JWT, kept for an hour. Raises `GitHubError`."""
+    async def app_info(self, fresh: bool = False) -> dict[str, Any]:
+        """`GET /app` with the app's JWT, kept for an hour (`fresh`: asked again, to learn
+        whether GitHub still accepts the credentials). Raises `GitHubError`."""
         with self._lock:
             cached = self._app_info.get("app")
-        if cached is not None:
+        if cached is not None and not fresh:
             return cached
         async with self._app_client() as client:
             response = await call(client.rest.apps.async_get_authenticated())
