@@ -75,6 +75,9 @@ class GitHubApp:
         )
         # Our own token cache, not githubkit's process-wide default, so that two apps (or
         # tests) never share tokens.
+        # One TLS context for every client: building one per delivery (httpx does, loading
+        # the CA bundle each time) was a third of a check's CPU in bench/bench_app.py.
+        self._tls = httpx.create_ssl_context()
         self._tokens = MemCacheStrategy()
         self._lock = threading.Lock()
         self._app_info: TTLCache[str, dict[str, Any]] = TTLCache(1, APP_INFO_TTL, timer=clock)
@@ -103,6 +106,7 @@ class GitHubApp:
             http_cache=False,
             throttler=self.limits,
             auto_retry=self.limits.retry,
+            ssl_verify=self._tls,
             async_event_hooks={
                 "request": [self.limits.on_request],
                 "response": list(self._response_hooks),
