@@ -205,7 +205,7 @@ def settings(private_pem: str | None, database_url: str = "sqlite://") -> AppSet
 
 
 # The engine as the server runs it, with the waits between tries shortened.
-FAST = Tuning(backoff=0.01, poll=0.02, heartbeat=0.2, dead_after=1.0, stop_grace=0)
+FAST = Tuning(backoff=0.01, poll=0.02, heartbeat=0.2, dead_after=1.0, stop_grace=0, sweep_every=0)
 
 
 @pytest.fixture

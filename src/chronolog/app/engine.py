@@ -238,7 +238,7 @@ class Engine:
         )
         await asyncio.to_thread(self.store.heartbeat, self.instance, _now())
         self.running = True
-        if self.sweep is not None:
+        if self.sweep is not None and self.tuning.sweep_every > 0:
             await self.start_sweep(f"{SWEEP_WORKFLOW}:start:{self.instance}:{_now().isoformat()}")
         self._tasks = [
             asyncio.create_task(self._pump_forever(), name="chronolog-pump"),
@@ -353,7 +353,7 @@ class Engine:
         dead = sorted(
             {str(w.executor_id) for w in pending if w.executor_id} - live - {self.instance}
         )
-        if self.sweep is not None:
+        if self.sweep is not None and self.tuning.sweep_every > 0:
             # One id per window: every instance enqueues it, the first one makes it.
             window = int(now.timestamp() // self.tuning.sweep_every)
             await self.start_sweep(f"{SWEEP_WORKFLOW}:every:{window}")

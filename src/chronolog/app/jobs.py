@@ -33,7 +33,9 @@ class Tuning:
     heartbeat: float = 15.0  # how often this instance says it is alive
     dead_after: float = 60.0  # an instance silent this long has died: its work is taken over
     inbox_grace: float = 5.0  # an inbox row not enqueued after this long is enqueued again
-    sweep_every: float = 600.0  # seconds between sweeps for missed deliveries
+    # Seconds between sweeps for missed deliveries (one also runs at start); 0: none, for
+    # tests whose fake GitHub must see only the requests they cause.
+    sweep_every: float = 600.0
     # On a graceful stop, how long running deliveries may take to finish before they are
     # handed back (fly.toml's kill_timeout leaves room for it).
     stop_grace: float = 5.0
