@@ -50,16 +50,9 @@ def machine() -> str:
 
 
 def new_key() -> tuple[Any, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from tests.fake_github import new_app_key
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    return key, pem
+    return new_app_key()
 
 
 # ---- the fake GitHub, timing completed check runs ---------------------------------------------

@@ -39,6 +39,8 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import WEBHOOKS
 
@@ -1380,6 +1382,19 @@ def _error(status: int, message: str, errors: list[Any] | None = None) -> httpx.
 
 
 # ---- serving the fake over real HTTP ---------------------------------------------------
+
+
+def new_app_key(*, pkcs8: bool = False) -> tuple[rsa.RSAPrivateKey, str]:
+    """A new RSA key for a fake app, and its PEM text (PKCS#1 as GitHub issues them, or
+    PKCS#8 as `openssl pkey` converts them)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    form = (
+        serialization.PrivateFormat.PKCS8
+        if pkcs8
+        else serialization.PrivateFormat.TraditionalOpenSSL
+    )
+    pem = key.private_bytes(serialization.Encoding.PEM, form, serialization.NoEncryption()).decode()
+    return key, pem
 
 
 def free_port() -> int:

@@ -18,11 +18,16 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.app.conftest import add_log_pull, temporary_postgres_database
-from tests.fake_github import FakeGitHub, free_port, load_webhook, serve, webhook_headers
+from tests.fake_github import (
+    FakeGitHub,
+    free_port,
+    load_webhook,
+    new_app_key,
+    serve,
+    webhook_headers,
+)
 from tests.test_e2e_serve import chronolog_command, wait_until
 
 APP_ID = 31337
@@ -84,12 +89,7 @@ class Server:
 @pytest.fixture
 def github() -> Iterator[tuple[FakeGitHub, str, str]]:
     """The fake GitHub served over HTTP, its URL, and the app's key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    key, pem = new_app_key(pkcs8=True)
     fake = FakeGitHub(app_id=APP_ID, public_key=key.public_key())
     with serve(fake) as api_url:
         yield fake, api_url, pem

@@ -14,8 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import LOGS
 from tests.fake_github import (
@@ -23,6 +21,7 @@ from tests.fake_github import (
     add_pull_from_payload,
     free_port,
     load_webhook,
+    new_app_key,
     serve,
     webhook_headers,
 )
@@ -52,12 +51,7 @@ def wait_until(condition: Any, what: str, timeout: float = 30.0) -> Any:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, FakeGitHub]]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    key, pem = new_app_key(pkcs8=True)
     fake = FakeGitHub(app_id=APP_ID, public_key=key.public_key(), prefix="/api/v3")
     with serve(fake) as api_url:
         port = free_port()
