@@ -209,6 +209,11 @@ class FakeGitHub:
         self.latency: list[tuple[str, re.Pattern[str], float]] = []
         # Codes GitHub's redirect carries after a manifest registration -> (pem, secret).
         self.manifest_codes: dict[str, tuple[str, str]] = {}
+        # The web side of a registration (github.com/settings/apps/new): the private key the
+        # app registered through the form gets, and each manifest the form received.
+        self.registration_pem: str | None = None
+        self.registration_webhook_secret = "webhook secret of the registered app"
+        self.registered_manifests: list[dict[str, Any]] = []
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
         self.random_failures: list[RandomFailure] = []
@@ -221,6 +226,8 @@ class FakeGitHub:
             for method, pattern, handler in (
                 ("GET", r"/app", self._get_app),
                 ("POST", r"/app-manifests/([^/]+)/conversions", self._convert_manifest),
+                ("POST", r"/settings/apps/new", self._register_from_manifest),
+                ("POST", r"/organizations/[^/]+/settings/apps/new", self._register_from_manifest),
                 ("POST", r"/app/installations/(\d+)/access_tokens", self._create_token),
                 ("GET", r"/app/hook/deliveries", self._list_deliveries),
                 ("POST", r"/app/hook/deliveries/(\d+)/attempts", self._redeliver),
@@ -584,6 +591,8 @@ class FakeGitHub:
         scheme, _, credential = header.partition(" ")
         if path.startswith("/app-manifests/"):
             return None  # the code is the credential
+        if path.endswith("/settings/apps/new"):
+            return None  # a web page: the person's browser session, not an API credential
         if path.startswith("/app") or re.fullmatch(r"/repos/[^/]+/[^/]+/installation", path):
             if scheme.lower() != "bearer":
                 return _error(401, "A JSON web token could not be decoded")
@@ -625,6 +634,20 @@ class FakeGitHub:
         """Act as if a manifest was just registered and GitHub redirected with `code`: the
         conversion answers with this fake's app, `pem` (its key) and `webhook_secret`."""
         self.manifest_codes[code] = (pem, webhook_secret)
+
+    def _register_from_manifest(
+        self, request: httpx.Request, query: dict[str, str], body: Any
+    ) -> httpx.Response:
+        # GitHub's web form (not the API): the person confirms the app the posted `manifest`
+        # describes, then GitHub redirects to its `redirect_url` with a one-time code and the
+        # `state` the form's address carried. The fake skips the confirmation page.
+        form = parse_qs(body if isinstance(body, str) else "")
+        manifest = json.loads(form["manifest"][0])
+        self.registered_manifests.append(manifest)
+        code = uuid.uuid4().hex[:20]
+        self.add_manifest_code(code, self.registration_pem or "", self.registration_webhook_secret)
+        target = f"{manifest['redirect_url']}?{urlencode({'code': code, 'state': query['state']})}"
+        return httpx.Response(302, headers={"location": target})
 
     def _convert_manifest(
         self, request: httpx.Request, query: dict[str, str], body: Any, code: str

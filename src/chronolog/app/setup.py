@@ -44,9 +44,21 @@ LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 Clock = Callable[[], dt.datetime]
 
 
+# Readable without any asset to serve: system fonts, one column, tables with rules.
+_STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;"
+    "color:#1f2328}h1{font-size:1.6rem}a{color:#0969da}code{background:#eff1f3;padding:0 .2em;"
+    "border-radius:4px}table{border-collapse:collapse}td,th{border:1px solid #d1d9e0;"
+    "padding:.2rem .6rem;text-align:left}button{font:inherit;padding:.3rem .9rem;"
+    "border-radius:6px;border:1px solid #1f883d;background:#1f883d;color:#fff;cursor:pointer}"
+    "input{font:inherit;padding:.2rem .4rem}"
+)
+
+
 def html_page(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
-        '<!doctype html><html><head><meta charset="utf-8"><title>chronolog</title></head>'
+        '<!doctype html><html><head><meta charset="utf-8"><title>chronolog</title>'
+        f'<meta name="viewport" content="width=device-width"><style>{_STYLE}</style></head>'
         f"<body>{body}<p><small>chronolog {__version__}</small></p></body></html>",
         status_code=status,
     )
