@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 
@@ -158,8 +159,10 @@ async def test_backfill_where_the_app_is_not_installed(
 
 
 def test_run_backfill_without_credentials(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("CHRONOLOG_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     for name in (
         "GITHUB_APP_ID",
         "GITHUB_APP_PRIVATE_KEY",
@@ -170,9 +173,10 @@ def test_run_backfill_without_credentials(
 
     assert run_backfill("sourcegraph/devx-scratch", None, dry_run=True) == 2
     assert capsys.readouterr().err == (
-        "chronolog: the backfill runs as the GitHub App; set GITHUB_APP_ID, "
-        "GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET "
-        "(the same environment as `chronolog serve`)\n"
+        "chronolog: the backfill runs as the GitHub App, and neither the environment "
+        "(GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET) nor the store holds "
+        "its credentials; register the app on `chronolog serve`'s page first, or set those "
+        "variables\n"
     )
 
 

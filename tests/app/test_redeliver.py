@@ -10,6 +10,7 @@ import pytest
 
 from chronolog.app.github import GitHubApp
 from chronolog.app.redeliver import Missed, find_missed, parse_since, sweep
+from chronolog.app.registration import save_credentials
 from chronolog.app.store import Store, StoredDelivery, create_engine
 from chronolog.cli import main
 from tests.app.conftest import APP_ID
@@ -151,3 +152,49 @@ def test_the_command_lists_and_asks_for_the_missed_deliveries(
     assert out == f"{down['guid']} push {down['delivered_at']} failed to connect\n"
     assert err == "1 deliveries listed, 1 missed, 1 asked for again\n"
     assert fake.redelivered == [down["id"]]
+
+
+def test_the_command_runs_with_the_credentials_the_setup_page_stored(
+    fake: FakeGitHub,
+    private_pem: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    down = fake.add_hook_delivery(status_code=502, delivered_at=now - dt.timedelta(hours=1))
+    for name in ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("GITHUB_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    store = Store(create_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}"))
+    store.create_tables()
+    conversion = {"id": APP_ID, "pem": private_pem, "webhook_secret": "s", "slug": "chronolog"}
+    assert save_credentials(store, conversion) is not None
+    store.engine.dispose()
+
+    code = main(["redeliver", "--dry-run"])
+
+    out, err = capsys.readouterr()
+    assert (code, out) == (
+        0,
+        f"{down['guid']} pull_request.opened {down['delivered_at']} {down['status']}\n",
+    )
+    assert err == "1 deliveries listed, 1 missed, 1 would be asked for again\n"
+
+
+def test_the_command_without_any_credentials_says_where_they_come_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("GITHUB_WEBHOOK_SECRET", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+
+    assert main(["redeliver"]) == 2
+    assert capsys.readouterr().err == (
+        "chronolog: redeliver runs as the GitHub App, and neither the environment "
+        "(GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY, GITHUB_WEBHOOK_SECRET) nor the store holds "
+        "its credentials; register the app on `chronolog serve`'s page first, or set those "
+        "variables\n"
+    )

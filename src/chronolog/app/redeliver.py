@@ -155,6 +155,7 @@ def run_redeliver(since: str | None, dry_run: bool) -> int:
     Exit codes: 0 done, 1 some redeliveries were refused or the list could not be read,
     2 bad arguments or settings.
     """
+    from chronolog.app.registration import command_credentials, missing_credentials_help
     from chronolog.app.router import handled_events
     from chronolog.app.settings import SettingsError, load_settings
     from chronolog.app.store import create_engine
@@ -165,15 +166,14 @@ def run_redeliver(since: str | None, dry_run: bool) -> int:
     except (ValueError, SettingsError) as error:
         print(f"chronolog: {error}", file=sys.stderr)
         return 2
-    if settings.credentials is None:
-        names = ", ".join(settings.missing)
-        print(f"chronolog: redeliver runs as the GitHub App; set {names}", file=sys.stderr)
-        return 2
-    github = GitHubApp(
-        settings.credentials.app_id, settings.credentials.private_key, settings.api_url
-    )
     store = Store(create_engine(settings.database_url))
     store.create_tables()
+    credentials = command_credentials(settings, store)
+    if credentials is None:
+        store.engine.dispose()
+        print(missing_credentials_help(settings, "redeliver"), file=sys.stderr)
+        return 2
+    github = GitHubApp(credentials.app_id, credentials.private_key, settings.api_url)
     now = dt.datetime.now(dt.UTC)
     try:
         result = asyncio.run(

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import SecretStr
 
-from chronolog.app.settings import Credentials
+from chronolog.app.settings import AppSettings, Credentials
 from chronolog.app.store import Store
 from chronolog.app.webhooks import WEBHOOK_PATH
 
@@ -103,6 +103,22 @@ def stored_credentials(store: Store) -> Credentials | None:
         )
     except (KeyError, ValueError):
         return None
+
+
+def command_credentials(settings: AppSettings, store: Store) -> Credentials | None:
+    """The credentials a command (`redeliver`, `backlinks backfill`) runs as: the
+    environment's, as for the server, else those the setup flow stored in `store`."""
+    return settings.credentials or stored_credentials(store)
+
+
+def missing_credentials_help(settings: AppSettings, what: str) -> str:
+    """One line for a command that found no credentials: what to set, or how to get them."""
+    names = ", ".join(settings.missing)
+    return (
+        f"chronolog: {what} runs as the GitHub App, and neither the environment ({names}) "
+        "nor the store holds its credentials; register the app on `chronolog serve`'s page "
+        "first, or set those variables"
+    )
 
 
 def save_credentials(store: Store, conversion: dict[str, Any]) -> Credentials | None:

@@ -20,7 +20,9 @@ from typing import TextIO
 from chronolog.app.backlinks.comments import Outcome, Targets, sync_target
 from chronolog.app.backlinks.push import read_config_at, read_text
 from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, RetryPolicy
+from chronolog.app.registration import command_credentials, missing_credentials_help
 from chronolog.app.settings import SettingsError, load_settings
+from chronolog.app.store import Store, create_engine
 from chronolog.backlinks import Action, EntryLink, LogSource, Status, backlink_scope, index_log
 from chronolog.config import ConfigError, RepoConfig
 from chronolog.detect import is_log_file, is_markdown_path
@@ -43,15 +45,15 @@ def run_backfill(repo: str, path: str | None, dry_run: bool) -> int:
     except SettingsError as error:
         print(f"chronolog: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if settings.credentials is None:
-        names = ", ".join(settings.missing)
-        print(
-            f"chronolog: the backfill runs as the GitHub App; set {names} "
-            "(the same environment as `chronolog serve`)",
-            file=sys.stderr,
-        )
+    store = Store(create_engine(settings.database_url))
+    try:
+        store.create_tables()
+        credentials = command_credentials(settings, store)
+    finally:
+        store.engine.dispose()
+    if credentials is None:
+        print(missing_credentials_help(settings, "the backfill"), file=sys.stderr)
         return EXIT_USAGE
-    credentials = settings.credentials
     # A command someone waits for: rate limits and the write budget are waited out (up to
     # an hour each time) rather than ending the run.
     app = GitHubApp(
