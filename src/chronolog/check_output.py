@@ -1,8 +1,10 @@
 """Findings marked against the diff, rendered as a check run's output (reviewdog's way).
 
 A finding on a line the pull request added is *introduced* by it; any other finding was
-already in the log. Only introduced error-level findings fail the check; every finding is
-annotated, and the old ones are summarised, never dropped.
+already in the log. Only introduced error-level findings fail the check. Annotations go
+where the config's `annotations:` mode says (by default only on added lines, reviewdog's
+`filter-mode=added`); every finding is counted in the summary and listed once, in the
+summary or in the details, never dropped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chronolog.config import CONFIG_PATH, ConfigError
-from chronolog.diff import FileDiff, Where
+from chronolog.diff import FileDiff, FilterMode, Where
 from chronolog.model import Applicability, Finding, Severity
 from chronolog.rules import RULES_BY_NAME
 
@@ -24,10 +26,15 @@ MAX_TITLE_LENGTH = 255  # for an annotation's title
 MAX_ANNOTATION_FIELD = 64 * 1024  # bytes, for an annotation's `message` and `raw_details`
 MAX_DESCRIPTION_LENGTH = 40  # for an action's description
 ANNOTATIONS_PER_REQUEST = 50
-LISTED_INTRODUCED = 50  # introduced problems listed in the summary; all are in `text`
-LISTED_EXISTING = 10  # existing problems listed in the summary
+LISTED_INTRODUCED = 10  # introduced problems listed in the summary; the rest are in `text`
 LISTED_LOGS = 10
 EXISTING_PREFIX = "Existing problem: "
+# The headings of the run's details (`text`) and links to them: GitHub gives a rendered
+# heading the anchor `#` + its text, lower case, punctuation dropped, spaces as hyphens.
+MORE_INTRODUCED_HEADING = "### More problems introduced"
+MORE_INTRODUCED_LINK = "#more-problems-introduced"
+EXISTING_HEADING = "### Already in the log"
+EXISTING_LINK = "#already-in-the-log"
 
 ANNOTATION_LEVELS = {
     Severity.ERROR: "failure",
@@ -77,15 +84,21 @@ def render_check_run(
     safe_fixes: int = 0,
     suggestions_posted: int = 0,
     extra_sections: Sequence[str] = (),
+    annotate: FilterMode = FilterMode.ADDED,
+    adds: str | None = None,
 ) -> CheckRunOutput:
     """The check run for one head commit.
 
     It fails for an invalid config or an introduced error-level finding, and passes
     otherwise, also when no log changed (so the check can be required on every PR).
-    `summary` and `text` never exceed GitHub's 65,535 characters.
+    Only the findings `annotate` covers are annotated; the summary counts every finding by
+    rule, lists the first introduced ones and says where the rest are; `text` lists each
+    finding the summary does not, so nothing appears twice. `adds` (what the added entries
+    add, one line) follows the verdict. `summary` and `text` never exceed 65,535 characters.
     """
     introduced = sorted((m for m in marked if m.introduced), key=_position)
     existing = sorted((m for m in marked if not m.introduced), key=_position)
+    annotated_existing = [m for m in existing if annotate.covers(m.where)]
     failing = config_error is not None or any(
         m.finding.severity is Severity.ERROR for m in introduced
     )
@@ -94,7 +107,7 @@ def render_check_run(
     if config_error is not None:
         sections.append(_config_error_section(config_error))
     if logs_checked:
-        sections.append(_logs_line(logs_checked, has_findings=bool(marked)))
+        sections.append(_verdict(logs_checked, introduced, existing))
     elif config_error is None and not marked:
         sections.append(
             "No log changed in this pull request, so there was nothing to check.\n\n"
@@ -102,27 +115,28 @@ def render_check_run(
             "the default branch) or, without that setting, every changed Markdown file whose "
             "H2 headings mostly start with a date."
         )
+    if adds:
+        sections.append(adds)
     if marked:
         sections.append(_rule_table(introduced, existing))
+    if existing:
+        sections.append(_existing_note(len(existing), len(annotated_existing)))
     if introduced:
         sections.append(_introduced_section(introduced))
-    if existing:
-        sections.append(_existing_section(existing))
     fixes = _fixes_section(safe_fixes, suggestions_posted)
     if fixes:
         sections.append(fixes)
     sections.extend(section.strip("\n") for section in extra_sections if section.strip())
 
-    listed_all = len(introduced) <= LISTED_INTRODUCED and len(existing) <= LISTED_EXISTING
-    text = None if listed_all else cap_text(_full_list(introduced, existing))
-    annotations = [_annotation(m) for m in (*introduced, *existing)]
+    details = _details(introduced[LISTED_INTRODUCED:], existing)
+    annotations = [_annotation(m) for m in (*introduced, *annotated_existing)]
     if config_error is not None:
         annotations.insert(0, _config_annotation(config_error))
     return CheckRunOutput(
         conclusion="failure" if failing else "success",
         title=_title(introduced, existing, config_error, logs_checked),
         summary=cap_text("\n\n".join(sections) + "\n"),
-        text=text,
+        text=cap_text(details) if details else None,
         annotations=tuple(annotations),
         actions=_actions(safe_fixes),
     )
@@ -193,12 +207,45 @@ def _config_error_section(error: ConfigError) -> str:
     )
 
 
-def _logs_line(logs_checked: Sequence[str], *, has_findings: bool) -> str:
-    names = ", ".join(f"`{path}`" for path in logs_checked[:LISTED_LOGS])
+def _verdict(
+    logs_checked: Sequence[str],
+    introduced: Sequence[MarkedFinding],
+    existing: Sequence[MarkedFinding],
+) -> str:
+    """The verdict in one sentence: what was checked, what the pull request introduced,
+    and whether that fails the check."""
+    names = [f"`{path}`" for path in logs_checked[:LISTED_LOGS]]
     if len(logs_checked) > LISTED_LOGS:
-        names += f" and {len(logs_checked) - LISTED_LOGS} more"
-    line = f"Checked {_plural(len(logs_checked), 'log')}: {names}."
-    return line if has_findings else f"{line} No problems found."
+        names.append(f"{len(logs_checked) - LISTED_LOGS} more")
+    checked = f"Checked {_plural(len(logs_checked), 'log')}, {_and(names)}: "
+    if not introduced:
+        if not existing:
+            return checked + "no problems found."
+        return (
+            checked + "this pull request introduces no problems, so the check passes; "
+            f"{_plural(len(existing), 'problem was', 'problems were')} already in the log."
+        )
+    errors = sum(1 for m in introduced if m.finding.severity is Severity.ERROR)
+    if len(introduced) == 1:
+        kind = f"an {Severity.ERROR}" if errors else f"a {introduced[0].finding.severity}"
+    elif errors == len(introduced):
+        kind = "all of them errors"
+    else:
+        kind = (
+            f"{errors} of them {'an error' if errors == 1 else 'errors'}"
+            if errors
+            else ("none of them an error")
+        )
+    outcome = "so the check fails" if errors else "so the check passes (only errors fail it)"
+    return (
+        f"{checked}this pull request introduces {_plural(len(introduced), 'problem')}, "
+        f"{kind}, {outcome}."
+    )
+
+
+def _and(names: Sequence[str]) -> str:
+    *others, last = names
+    return f"{', '.join(others)} and {last}" if others else last
 
 
 def _rule_order(rule: str) -> tuple[int, str]:
@@ -228,33 +275,36 @@ def _one_line(message: str) -> str:
 
 
 def _introduced_section(introduced: Sequence[MarkedFinding]) -> str:
-    lines = ["### Introduced by this pull request", ""]
+    lines = ["### Problems introduced", ""]
     lines.extend(_item(m) for m in introduced[:LISTED_INTRODUCED])
     if len(introduced) > LISTED_INTRODUCED:
-        lines.append(
-            f"- …and {len(introduced) - LISTED_INTRODUCED} more, listed in the details below"
+        more = len(introduced) - LISTED_INTRODUCED
+        lines.append(f"- …and {more} more, [in the details below]({MORE_INTRODUCED_LINK})")
+    return "\n".join(lines)
+
+
+def _existing_note(count: int, annotated: int) -> str:
+    """The summary's word on the problems already in the log: counted, never listed."""
+    label = EXISTING_PREFIX.strip(": ")
+    one = count == 1
+    if not annotated:
+        shown = "is not annotated" if one else "are not annotated"
+    elif annotated == count:
+        shown = f'{"is" if one else "are"} annotated as "{label}"'
+    else:
+        which = (
+            "the one inside the diff is"
+            if annotated == 1
+            else f"the {annotated} inside the diff are"
         )
-    return "\n".join(lines)
-
-
-def _existing_section(existing: Sequence[MarkedFinding]) -> str:
-    lines = [
-        "### Already in the log",
-        "",
-        "These were there before this pull request. They are annotated as "
-        f'"{EXISTING_PREFIX.strip(": ")}" and never fail the check.',
-        "",
-    ]
-    per_file = Counter(m.path for m in existing)
-    if len(per_file) > 1:
-        files = [f"`{path}` ({count})" for path, count in per_file.most_common(LISTED_LOGS)]
-        if len(per_file) > LISTED_LOGS:
-            files.append(f"{len(per_file) - LISTED_LOGS} more files")
-        lines += [f"By file: {', '.join(files)}.", ""]
-    lines.extend(_item(m) for m in existing[:LISTED_EXISTING])
-    if len(existing) > LISTED_EXISTING:
-        lines.append(f"- …and {len(existing) - LISTED_EXISTING} more, listed in the details below")
-    return "\n".join(lines)
+        shown = f'{which} annotated as "{label}"'
+    them = "it" if one else "them"
+    return (
+        f"**{_plural(count, 'problem was', 'problems were')} already in the log**, on lines "
+        f"this pull request did not change. {'It never fails' if one else 'They never fail'} "
+        f"the check and {shown}; the table counts {them} by rule and "
+        f"[the details below]({EXISTING_LINK}) list {'it' if one else 'each one'}."
+    )
 
 
 def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
@@ -277,12 +327,22 @@ def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
     return "\n".join(["### Fixes", "", *lines]) if lines else ""
 
 
-def _full_list(introduced: Sequence[MarkedFinding], existing: Sequence[MarkedFinding]) -> str:
-    lines = [f"### Introduced by this pull request ({len(introduced)})", ""]
-    lines.extend(_item(m) for m in introduced)
-    lines += ["", f"### Already in the log ({len(existing)})", ""]
-    lines.extend(_item(m) for m in existing)
-    return "\n".join(lines) + "\n"
+def _details(more_introduced: Sequence[MarkedFinding], existing: Sequence[MarkedFinding]) -> str:
+    """The run's `text`: every finding the summary does not list, each once."""
+    sections = []
+    if more_introduced:
+        lines = [MORE_INTRODUCED_HEADING, ""]
+        sections.append("\n".join([*lines, *(_item(m) for m in more_introduced)]))
+    if existing:
+        lines = [EXISTING_HEADING, ""]
+        per_file = Counter(m.path for m in existing)
+        if len(per_file) > 1:
+            files = [f"`{path}` ({count})" for path, count in per_file.most_common(LISTED_LOGS)]
+            if len(per_file) > LISTED_LOGS:
+                files.append(f"{len(per_file) - LISTED_LOGS} more files")
+            lines += [f"By file: {', '.join(files)}.", ""]
+        sections.append("\n".join([*lines, *(_item(m) for m in existing)]))
+    return "\n\n".join(sections) + "\n" if sections else ""
 
 
 def _annotation(marked: MarkedFinding) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from chronolog.detect import (
 from chronolog.diff import FileDiff, PatchError, file_diff, parse_patch
 from chronolog.model import Applicability, Log
 from chronolog.rule import Context
+from chronolog.stats import summarize_added
 from chronolog.suggestions import ReviewComment, fingerprints_in, review_request
 from chronolog.suggestions import suggestion_comments as file_suggestions
 
@@ -260,7 +261,8 @@ def review_refused_note(answer: str) -> str:
 def check_run_output(
     found: LogsOfPull, *, suggestions_posted: int, sections: Sequence[str]
 ) -> CheckRunOutput:
-    """The completed check run of the pull request's head commit."""
+    """The completed check run of the pull request's head commit, annotated as the
+    config's `annotations:` says, its summary saying what the added entries add."""
     return render_check_run(
         [finding for checked in found.logs for finding in checked.marked],
         logs_checked=[checked.path for checked in found.logs],
@@ -268,7 +270,23 @@ def check_run_output(
         safe_fixes=safe_fixes(found.logs),
         suggestions_posted=suggestions_posted,
         extra_sections=sections,
+        annotate=found.config.annotations,
+        adds=added_entries_line(found.logs),
     )
+
+
+def added_entries_line(logs: Sequence[CheckedLog]) -> str | None:
+    """One line on what the entries the pull request added add (entries, support time,
+    people: `stats.summarize_added`), prefixed with each log's path when several logs got
+    entries; None when it added no entry."""
+    lines = [
+        (checked.path, line)
+        for checked in logs
+        if (line := summarize_added(checked.log, checked.changed_lines)) is not None
+    ]
+    if len(lines) == 1:
+        return lines[0][1]
+    return " ".join(f"`{path}`: {line}" for path, line in lines) or None
 
 
 def not_checked_output(title: str, detail: str) -> CheckRunOutput:

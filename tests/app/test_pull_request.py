@@ -97,7 +97,11 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
         "head_sha": HEAD_SHA,
         "status": "completed",
         "conclusion": "failure",
-        "output": {"title": "1 problem introduced", "summary": run["output"]["summary"]},
+        "output": {
+            "title": "1 problem introduced",
+            "summary": run["output"]["summary"],
+            "text": run["output"]["text"],
+        },
         "actions": [
             {
                 "label": "Apply fixes",
@@ -108,10 +112,15 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
     }
     summary = run["output"]["summary"]
     assert summary.startswith(
-        "Checked 1 log: `support/log.md`.\n\n"
+        "Checked 1 log, `support/log.md`: this pull request introduces 1 problem, an error, "
+        "so the check fails.\n\n"
+        "Adds 1 entry: no duration tag.\n\n"
         "| Rule | New | Existing |\n| --- | ---: | ---: |\n"
         "| `participants` | 1 | 0 |\n| `duration-tag` | 0 | 10 |\n\n"
-        "### Introduced by this pull request\n\n"
+        "**10 problems were already in the log**, on lines this pull request did not change. "
+        "They never fail the check and are not annotated; the table counts them by rule and "
+        "[the details below](#already-in-the-log) list each one.\n\n"
+        "### Problems introduced\n\n"
         f"- `support/log.md:7` **participants** (error): {PARTICIPANTS_MESSAGE}\n\n"
     )
     assert summary.endswith(
@@ -121,18 +130,20 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
         "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
         "**Files changed** tab.\n"
     )
-    assert annotations[0] == {
-        "path": LOG_PATH,
-        "start_line": 7,
-        "end_line": 7,
-        "annotation_level": "failure",
-        "message": PARTICIPANTS_MESSAGE,
-        "title": "chronolog participants",
-        "raw_details": "Safe fix: Start the entry with `@Codertocat`",
-    }
-    assert [(a["start_line"], a["annotation_level"]) for a in annotations] == [
-        (7, "failure"),
-        *((line, "warning") for line in (302, 334, 407, 448, 452, 470, 474, 478, 484, 490)),
+    # The ten old duration-tag variants are listed once, in the details, and not annotated.
+    text = run["output"]["text"]
+    assert text.startswith("### Already in the log\n\n- `support/log.md:302` **duration-tag**")
+    assert text.count("\n- ") == 10
+    assert annotations == [
+        {
+            "path": LOG_PATH,
+            "start_line": 7,
+            "end_line": 7,
+            "annotation_level": "failure",
+            "message": PARTICIPANTS_MESSAGE,
+            "title": "chronolog participants",
+            "raw_details": "Safe fix: Start the entry with `@Codertocat`",
+        }
     ]
 
 
@@ -258,7 +269,7 @@ async def test_configured_logs_are_checked_without_detection(
     # docs/guide.md looks like a log, but `logs:` does not name it: it is never read.
     assert f"GET {REPO}/contents/docs/guide.md" not in fake.routes()
     run = only(fake, f"POST {REPO}/check-runs")
-    assert run["output"]["summary"].startswith("Checked 1 log: `support/log.md`.")
+    assert run["output"]["summary"].startswith("Checked 1 log, `support/log.md`: ")
 
 
 @pytest.mark.anyio
@@ -421,6 +432,9 @@ NEW_ENTRY = OLD_ENTRIES.replace(
 )
 
 
+ANNOTATE_FILE = "annotations: file\n"
+
+
 def assert_only_the_new_entry_gets_the_handle(run: dict[str, Any]) -> None:
     assert [
         (a["start_line"], a["annotation_level"], a.get("raw_details"))
@@ -437,7 +451,8 @@ def assert_only_the_new_entry_gets_the_handle(run: dict[str, Any]) -> None:
 async def test_only_entries_the_pull_request_added_get_the_authors_handle(
     fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
 ) -> None:
-    add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY)
+    # `annotations: file` shows the old entries' problems too: without a fix.
+    add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY, config=ANNOTATE_FILE)
 
     await run_check(github_app, synchronize)
 
@@ -450,7 +465,7 @@ async def test_only_entries_the_pull_request_added_get_the_authors_handle(
 async def test_an_unreadable_patch_is_replaced_by_a_diff_with_the_base(
     fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
 ) -> None:
-    pull = add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY)
+    pull = add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY, config=ANNOTATE_FILE)
     [entry] = [item for item in pull.files if item["filename"] == LOG_PATH]
     entry["patch"] = "Binary files differ"
 
