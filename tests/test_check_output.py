@@ -7,13 +7,12 @@ import difflib
 
 import pytest
 
+from chronolog.annotations import MAX_ANNOTATION_FIELD, annotation_batches
 from chronolog.check import check_log
 from chronolog.check_output import (
     APPLY_FIXES_ACTION,
-    MAX_ANNOTATION_FIELD,
     MAX_OUTPUT_LENGTH,
     MarkedFinding,
-    annotation_batches,
     cap_text,
     mark_findings,
     render_check_run,

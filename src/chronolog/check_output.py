@@ -14,33 +14,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.annotations import EXISTING_PREFIX, config_annotation, finding_annotation
 from chronolog.config import CONFIG_PATH, ConfigError
 from chronolog.diff import FileDiff, FilterMode, Where
-from chronolog.model import Applicability, Finding, Severity
+from chronolog.model import Finding, Severity
 from chronolog.rules import RULES_BY_NAME
 
 APPLY_FIXES_ACTION = "apply-fixes"  # the button's identifier (GitHub allows 20 characters)
 APPLY_FIXES_LABEL = "Apply fixes"
 MAX_OUTPUT_LENGTH = 65_535  # GitHub's limit for `output.summary` and `output.text`
-MAX_TITLE_LENGTH = 255  # for an annotation's title
-MAX_ANNOTATION_FIELD = 64 * 1024  # bytes, for an annotation's `message` and `raw_details`
 MAX_DESCRIPTION_LENGTH = 40  # for an action's description
-ANNOTATIONS_PER_REQUEST = 50
 LISTED_INTRODUCED = 10  # introduced problems listed in the summary; the rest are in `text`
 LISTED_LOGS = 10
-EXISTING_PREFIX = "Existing problem: "
 # The headings of the run's details (`text`) and links to them: GitHub gives a rendered
 # heading the anchor `#` + its text, lower case, punctuation dropped, spaces as hyphens.
 MORE_INTRODUCED_HEADING = "### More problems introduced"
 MORE_INTRODUCED_LINK = "#more-problems-introduced"
 EXISTING_HEADING = "### Already in the log"
 EXISTING_LINK = "#already-in-the-log"
-
-ANNOTATION_LEVELS = {
-    Severity.ERROR: "failure",
-    Severity.WARNING: "warning",
-    Severity.NOTICE: "notice",
-}
 
 
 @dataclass(frozen=True)
@@ -129,9 +120,12 @@ def render_check_run(
     sections.extend(section.strip("\n") for section in extra_sections if section.strip())
 
     details = _details(introduced[LISTED_INTRODUCED:], existing)
-    annotations = [_annotation(m) for m in (*introduced, *annotated_existing)]
+    annotations = [
+        finding_annotation(m.path, m.finding, existing=not m.introduced)
+        for m in (*introduced, *annotated_existing)
+    ]
     if config_error is not None:
-        annotations.insert(0, _config_annotation(config_error))
+        annotations.insert(0, config_annotation(config_error))
     return CheckRunOutput(
         conclusion="failure" if failing else "success",
         title=_title(introduced, existing, config_error, logs_checked),
@@ -140,13 +134,6 @@ def render_check_run(
         annotations=tuple(annotations),
         actions=_actions(safe_fixes),
     )
-
-
-def annotation_batches(
-    annotations: Sequence[dict[str, Any]], size: int = ANNOTATIONS_PER_REQUEST
-) -> list[list[dict[str, Any]]]:
-    """The annotations in request-sized batches (GitHub takes at most 50 per request)."""
-    return [list(annotations[start : start + size]) for start in range(0, len(annotations), size)]
 
 
 def cap_text(text: str, limit: int = MAX_OUTPUT_LENGTH) -> str:
@@ -343,47 +330,6 @@ def _details(more_introduced: Sequence[MarkedFinding], existing: Sequence[Marked
             lines += [f"By file: {', '.join(files)}.", ""]
         sections.append("\n".join([*lines, *(_item(m) for m in existing)]))
     return "\n\n".join(sections) + "\n" if sections else ""
-
-
-def _annotation(marked: MarkedFinding) -> dict[str, Any]:
-    finding = marked.finding
-    message = finding.message if marked.introduced else EXISTING_PREFIX + finding.message
-    annotation: dict[str, Any] = {
-        "path": marked.path,
-        "start_line": finding.line,
-        "end_line": max(finding.line, finding.end_line),
-        "annotation_level": ANNOTATION_LEVELS[finding.severity],
-        "title": f"chronolog {finding.rule}"[:MAX_TITLE_LENGTH],
-        "message": _fit(message, MAX_ANNOTATION_FIELD),
-    }
-    if finding.line == finding.end_line and finding.end_column is not None:
-        annotation["start_column"] = finding.column
-        annotation["end_column"] = finding.end_column
-    if finding.fix is not None:
-        if finding.fix.applicability is Applicability.SAFE:
-            details = f"Safe fix: {finding.fix.title}"
-        else:
-            details = f"Unsafe fix (review before committing): {finding.fix.title}"
-        annotation["raw_details"] = _fit(details, MAX_ANNOTATION_FIELD)
-    return annotation
-
-
-def _fit(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes (one whole character at a time), with "…"."""
-    if len(text.encode()) <= limit:
-        return text
-    return text.encode()[: limit - 3].decode(errors="ignore") + "…"
-
-
-def _config_annotation(error: ConfigError) -> dict[str, Any]:
-    return {
-        "path": CONFIG_PATH,
-        "start_line": error.line,
-        "end_line": error.line,
-        "annotation_level": "failure",
-        "title": "chronolog config",
-        "message": error.message,
-    }
 
 
 def _actions(safe_fixes: int) -> tuple[dict[str, Any], ...]:
