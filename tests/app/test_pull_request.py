@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from chronolog.app.checks.check_run import CheckResult
 from chronolog.app.checks.pull_request import check_pull_request
 from chronolog.app.context import PullCheck, PullRequest
 from chronolog.app.github import GitHubApp, GitHubError
+from tests import reference_pull
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, add_pull_from_payload
 
@@ -518,3 +520,44 @@ async def test_ordinary_markdown_costs_no_read_of_its_base(
     reads = fake.calls(f"GET {REPO}/contents/support/log.md")
     assert [read.query["ref"] for read in reads] == [HEAD_SHA]
     assert only(fake, f"POST {REPO}/check-runs")["output"]["title"] == "No log changed"
+
+
+@pytest.mark.anyio
+async def test_the_reference_scenario_annotates_only_the_lines_the_pull_request_added(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    # Issue 10's scenario: one new entry on top of the reference log, with 16 old problems.
+    add_log_pull(fake, synchronize, base=reference_pull.BASE, head=reference_pull.HEAD)
+    pr = PullRequest.from_json(synchronize["pull_request"])
+    async with github_app.installation(synchronize["installation"]["id"]) as gh:
+        event_time = dt.datetime(2022, 11, 28, 9, 0, tzinfo=dt.UTC)
+        await check_pull_request(gh, PullCheck(pr, app_id=APP_ID, event_time=event_time))
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    rendered = reference_pull.reference_output(author="Codertocat")
+    assert run == {
+        "name": "chronolog",
+        "head_sha": HEAD_SHA,
+        "status": "completed",
+        "conclusion": "failure",
+        "output": {
+            "title": "3 problems introduced",
+            "summary": rendered.summary,
+            "text": rendered.text,
+            "annotations": [dict(a) for a in rendered.annotations],
+        },
+        "actions": [
+            {
+                "label": "Apply fixes",
+                "description": "Commit 19 safe fixes to this branch",
+                "identifier": "apply-fixes",
+            }
+        ],
+    }
+    assert [(a["start_line"], a["title"]) for a in run["output"]["annotations"]] == [
+        (5, "chronolog date-heading"),
+        (7, "chronolog duration-tag"),
+        (7, "chronolog participants"),
+    ]
+    assert "| `mojibake` | 0 | 6 |" in run["output"]["summary"]
+    assert [route for route in fake.routes() if route.startswith("PATCH")] == []
