@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -12,6 +13,7 @@ from chronolog.pull import (
     ChangedFile,
     LogsOfPull,
     ReviewPlan,
+    added_entries_line,
     check_changed_log,
     check_run_output,
     files_to_read,
@@ -205,3 +207,36 @@ def test_a_check_that_could_not_run_is_neutral_and_says_to_re_run() -> None:
         "the check is neutral meanwhile so that it does not block the pull request."
     )
     assert not_checked_output("chronolog hit an internal error", "").title == "Not checked"
+
+
+def test_the_summary_says_what_the_added_entries_add() -> None:
+    checked = check_changed_log(
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
+    )
+    found = LogsOfPull(RepoConfig(), None, (checked,), ())
+
+    summary = check_run_output(found, suggestions_posted=0, sections=[]).summary
+
+    assert summary.split("\n\n")[1] == "Adds 1 entry: no duration tag, by @bob."
+
+
+def test_entries_added_to_several_logs_are_said_per_log_in_one_line() -> None:
+    timed = HEAD.replace("restarted the agents", "restarted the agents $DURATION=45m")
+    other = check_changed_log(
+        changed("ops/log.md", patch=PATCH),
+        timed,
+        parse_log(timed),
+        None,
+        config=RepoConfig(),
+        context=CONTEXT,
+    )
+    checked = check_changed_log(
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
+    )
+    unchanged = dataclasses.replace(checked, path="old.md", changed_lines=frozenset({5}))
+
+    assert added_entries_line([checked, unchanged, other]) == (
+        "`log.md`: Adds 1 entry: no duration tag, by @bob. "
+        "`ops/log.md`: Adds 1 entry: 45m of support time, by @bob."
+    )
+    assert added_entries_line([unchanged]) is None
