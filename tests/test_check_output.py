@@ -17,7 +17,7 @@ from chronolog.check_output import (
     mark_findings,
     render_check_run,
 )
-from chronolog.config import ConfigError, parse_config
+from chronolog.config import ConfigError, parse_config, validate_config_text
 from chronolog.diff import FileDiff, FilterMode, Hunk, Where, file_diff
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
@@ -386,3 +386,43 @@ def test_annotation_text_fits_githubs_64_kb_whatever_the_message() -> None:
     assert len(annotation["message"].encode()) <= MAX_ANNOTATION_FIELD
     assert len(annotation["raw_details"].encode()) <= MAX_ANNOTATION_FIELD
     assert annotation["message"].endswith("\u00e9\u2026")
+
+
+def test_a_proposed_config_with_problems_fails_the_run_on_its_lines() -> None:
+    problems = validate_config_text("logs: [a.md]\nlgos: [b.md]\norder: up\n")
+    warning = MarkedFinding(PATH, DURATION, Where.ADDED)
+
+    output = render_check_run([warning], logs_checked=[PATH], proposed_config=problems)
+
+    assert (output.conclusion, output.title) == (
+        "failure",
+        "Invalid .github/chronolog.yml in this pull request",
+    )
+    assert output.summary.startswith(
+        "Checked 1 log, `docs/log.md`: this pull request introduces 1 problem, a warning, but "
+        "the check fails on the config below.\n"
+        "\n"
+        "**The `.github/chronolog.yml` in this pull request is invalid** (2 problems, "
+        "annotated on its lines): merged, it would fail the check of every pull request until "
+        "fixed. The logs were checked with the default branch's config.\n"
+        "\n"
+        "- line 2: unknown key `lgos`; did you mean `logs`?\n"
+        "- line 3: unknown order `up`; use newest-first or oldest-first\n"
+    )
+    assert [(a["path"], a["start_line"], a["annotation_level"]) for a in output.annotations] == [
+        (".github/chronolog.yml", 2, "failure"),
+        (".github/chronolog.yml", 3, "failure"),
+        (PATH, 4, "warning"),
+    ]
+
+
+def test_a_valid_proposed_config_changes_nothing_but_a_note() -> None:
+    output = render_check_run([], logs_checked=[PATH], proposed_config=())
+    assert (output.conclusion, output.title, output.annotations) == ("success", "No problems", ())
+    assert output.summary == (
+        "Checked 1 log, `docs/log.md`: no problems found.\n"
+        "\n"
+        "The `.github/chronolog.yml` in this pull request is valid; it applies once merged "
+        "(this check used the default branch's, so that a pull request cannot change its own "
+        "check).\n"
+    )

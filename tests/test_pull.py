@@ -14,6 +14,7 @@ from chronolog.pull import (
     LogsOfPull,
     ReviewPlan,
     added_entries_line,
+    changes_config,
     check_changed_log,
     check_run_output,
     files_to_read,
@@ -21,6 +22,7 @@ from chronolog.pull import (
     moved_on,
     needs_base,
     not_checked_output,
+    proposed_config_problems,
     review_plan,
     safe_fixes,
     suggestion_candidates,
@@ -240,3 +242,21 @@ def test_entries_added_to_several_logs_are_said_per_log_in_one_line() -> None:
         "`ops/log.md`: Adds 1 entry: 45m of support time, by @bob."
     )
     assert added_entries_line([unchanged]) is None
+
+
+def test_a_changed_config_is_found_in_the_files_list_and_validated() -> None:
+    assert changes_config([entry("log.md"), entry(".github/chronolog.yml")]) is True
+    assert changes_config([entry(".github/chronolog.yml", "removed")]) is False
+    assert changes_config([entry("docs/chronolog.yml")]) is False
+
+    assert proposed_config_problems(b"order: newest-first\n") == ()
+    [problem] = proposed_config_problems(b"logs: [a.md]\nannotations: 3\n")
+    assert (problem.line, problem.message) == (
+        2,
+        "unknown annotations `3`; use added, diff_context or file",
+    )
+    [undecodable] = proposed_config_problems(b"logs: [\xff]\n")
+    assert undecodable.line == 1
+    assert undecodable.message == (
+        "not UTF-8 (byte 0xff at offset 7); save the file as UTF-8 and run again"
+    )

@@ -77,6 +77,7 @@ def render_check_run(
     extra_sections: Sequence[str] = (),
     annotate: FilterMode = FilterMode.ADDED,
     adds: str | None = None,
+    proposed_config: Sequence[ConfigError] | None = None,
 ) -> CheckRunOutput:
     """The check run for one head commit.
 
@@ -85,20 +86,25 @@ def render_check_run(
     Only the findings `annotate` covers are annotated; the summary counts every finding by
     rule, lists the first introduced ones and says where the rest are; `text` lists each
     finding the summary does not, so nothing appears twice. `adds` (what the added entries
-    add, one line) follows the verdict. `summary` and `text` never exceed 65,535 characters.
+    add, one line) follows the verdict. `proposed_config` are the problems of the config the
+    pull request changes (None: it changes none); any of them fails the run, annotated on
+    the config's lines. `summary` and `text` never exceed 65,535 characters.
     """
     introduced = sorted((m for m in marked if m.introduced), key=_position)
     existing = sorted((m for m in marked if not m.introduced), key=_position)
     annotated_existing = [m for m in existing if annotate.covers(m.where)]
-    failing = config_error is not None or any(
-        m.finding.severity is Severity.ERROR for m in introduced
+    proposed = tuple(proposed_config or ())
+    failing = (
+        config_error is not None
+        or bool(proposed)
+        or any(m.finding.severity is Severity.ERROR for m in introduced)
     )
 
     sections: list[str] = []
     if config_error is not None:
         sections.append(_config_error_section(config_error))
     if logs_checked:
-        sections.append(_verdict(logs_checked, introduced, existing))
+        sections.append(_verdict(logs_checked, introduced, existing, config_fails=bool(proposed)))
     elif config_error is None and not marked:
         sections.append(
             "No log changed in this pull request, so there was nothing to check.\n\n"
@@ -108,6 +114,10 @@ def render_check_run(
         )
     if adds:
         sections.append(adds)
+    if proposed_config is not None:
+        sections.append(
+            _proposed_config_section(proposed, default_invalid=config_error is not None)
+        )
     if marked:
         sections.append(_rule_table(introduced, existing))
     if existing:
@@ -124,11 +134,18 @@ def render_check_run(
         finding_annotation(m.path, m.finding, existing=not m.introduced)
         for m in (*introduced, *annotated_existing)
     ]
-    if config_error is not None:
+    # The default branch's config error is on another version of the file than the one
+    # this pull request shows when it changes the config: only the latter is annotated.
+    if proposed_config is not None:
+        annotations[:0] = [config_annotation(problem) for problem in proposed]
+    elif config_error is not None:
         annotations.insert(0, config_annotation(config_error))
+    title = _title(introduced, existing, config_error, logs_checked)
+    if proposed and config_error is None:
+        title = f"Invalid {CONFIG_PATH} in this pull request"
     return CheckRunOutput(
         conclusion="failure" if failing else "success",
-        title=_title(introduced, existing, config_error, logs_checked),
+        title=title,
         summary=cap_text("\n\n".join(sections) + "\n"),
         text=cap_text(details) if details else None,
         annotations=tuple(annotations),
@@ -198,18 +215,22 @@ def _verdict(
     logs_checked: Sequence[str],
     introduced: Sequence[MarkedFinding],
     existing: Sequence[MarkedFinding],
+    *,
+    config_fails: bool = False,
 ) -> str:
     """The verdict in one sentence: what was checked, what the pull request introduced,
-    and whether that fails the check."""
+    and whether that fails the check (`config_fails`: its config fails it anyway)."""
     names = [f"`{path}`" for path in logs_checked[:LISTED_LOGS]]
     if len(logs_checked) > LISTED_LOGS:
         names.append(f"{len(logs_checked) - LISTED_LOGS} more")
     checked = f"Checked {_plural(len(logs_checked), 'log')}, {_and(names)}: "
+    but = ", but the check fails on the config below" if config_fails else ""
     if not introduced:
         if not existing:
-            return checked + "no problems found."
+            return checked + f"no problems found{but}."
+        outcome = but or ", so the check passes"
         return (
-            checked + "this pull request introduces no problems, so the check passes; "
+            checked + f"this pull request introduces no problems{outcome}; "
             f"{_plural(len(existing), 'problem was', 'problems were')} already in the log."
         )
     errors = sum(1 for m in introduced if m.finding.severity is Severity.ERROR)
@@ -223,11 +244,35 @@ def _verdict(
             if errors
             else ("none of them an error")
         )
-    outcome = "so the check fails" if errors else "so the check passes (only errors fail it)"
+    if errors:
+        outcome = "so the check fails"
+    elif config_fails:
+        outcome = "but the check fails on the config below"
+    else:
+        outcome = "so the check passes (only errors fail it)"
     return (
         f"{checked}this pull request introduces {_plural(len(introduced), 'problem')}, "
         f"{kind}, {outcome}."
     )
+
+
+def _proposed_config_section(problems: Sequence[ConfigError], *, default_invalid: bool) -> str:
+    """What the pull request's version of the config would do once merged."""
+    if not problems:
+        effect = "fixes the default branch's" if default_invalid else "applies once merged"
+        return (
+            f"The `{CONFIG_PATH}` in this pull request is valid; it {effect} (this check "
+            "used the default branch's, so that a pull request cannot change its own check)."
+        )
+    lines = [
+        f"**The `{CONFIG_PATH}` in this pull request is invalid** "
+        f"({_plural(len(problems), 'problem')}, annotated on its lines): merged, it would "
+        "fail the check of every pull request until fixed. The logs were checked with the "
+        "default branch's config.",
+        "",
+    ]
+    lines.extend(f"- line {problem.line}: {_one_line(problem.message)}" for problem in problems)
+    return "\n".join(lines)
 
 
 def _and(names: Sequence[str]) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from chronolog.check import check_log
 from chronolog.check_output import CheckRunOutput, MarkedFinding, mark_findings, render_check_run
-from chronolog.config import ConfigError, RepoConfig
+from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, validate_config_text
 from chronolog.detect import (
     MIN_HEADINGS,
     dated_headings,
@@ -30,6 +30,7 @@ from chronolog.detect import (
 )
 from chronolog.diff import FileDiff, PatchError, file_diff, parse_patch
 from chronolog.model import Applicability, Log
+from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Context
 from chronolog.stats import summarize_added
 from chronolog.suggestions import ReviewComment, fingerprints_in, review_request
@@ -78,12 +79,17 @@ class CheckedLog:
 
 @dataclass(frozen=True)
 class LogsOfPull:
-    """The config and the changed logs of a pull request, with notes for the summary."""
+    """The config and the changed logs of a pull request, with notes for the summary.
+
+    `proposed` holds the problems of the `.github/chronolog.yml` the pull request changes
+    (empty when it is valid), None when it does not change that file.
+    """
 
     config: RepoConfig
     config_error: ConfigError | None
     logs: tuple[CheckedLog, ...]
     notes: tuple[str, ...]
+    proposed: tuple[ConfigError, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,25 @@ def files_to_read(
             )
         )
     return tuple(found)
+
+
+def changes_config(files: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the pull request adds, edits or renames a file to `.github/chronolog.yml`
+    (then its own check validates the head version; the verdict still uses the default
+    branch's config, so that a pull request cannot switch its own check off)."""
+    return any(
+        entry.get("filename") == CONFIG_PATH and entry.get("status") != "removed" for entry in files
+    )
+
+
+def proposed_config_problems(data: bytes) -> tuple[ConfigError, ...]:
+    """Every problem of the pull request's version of the config (`config.validate_config_text`),
+    or the one that it is not UTF-8; empty when it is valid."""
+    try:
+        text = decode_log(data, CONFIG_PATH)
+    except LogDecodeError as error:
+        return (ConfigError(str(error).removeprefix(f"{CONFIG_PATH}: ")),)
+    return validate_config_text(text)
 
 
 def needs_base(changed: ChangedFile, head: Log) -> bool:
@@ -272,6 +297,7 @@ def check_run_output(
         extra_sections=sections,
         annotate=found.config.annotations,
         adds=added_entries_line(found.logs),
+        proposed_config=found.proposed,
     )
 
 

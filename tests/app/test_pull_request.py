@@ -242,8 +242,10 @@ async def test_an_invalid_config_fails_the_check_on_the_config_file(
 
     await run_check(github_app, synchronize)
 
+    # The files are listed only to see whether the pull request changes the config.
     assert fake.routes() == [
         f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
         f"POST {REPO}/check-runs",
     ]
     run = only(fake, f"POST {REPO}/check-runs")
@@ -561,3 +563,82 @@ async def test_the_reference_scenario_annotates_only_the_lines_the_pull_request_
     ]
     assert "| `mojibake` | 0 | 6 |" in run["output"]["summary"]
     assert [route for route in fake.routes() if route.startswith("PATCH")] == []
+
+
+@pytest.mark.anyio
+async def test_a_config_changed_in_the_pull_request_is_validated_on_its_lines(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    proposed = "rules:\n  participants: off\nannotations: everything\n"
+    add_log_pull(fake, synchronize, extra_head={".github/chronolog.yml": proposed})
+
+    await run_check(github_app, synchronize)
+
+    config_reads = fake.calls(f"GET {REPO}/contents/.github/chronolog.yml")
+    assert [call.query for call in config_reads] == [{"ref": "master"}, {"ref": HEAD_SHA}]
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert (run["conclusion"], run["output"]["title"]) == (
+        "failure",
+        "Invalid .github/chronolog.yml in this pull request",
+    )
+    # The proposed config's problem on its line; the logs judged by the default branch's
+    # config, where `participants` is on.
+    assert [
+        (a["path"], a["start_line"], a["title"], a["message"]) for a in run["output"]["annotations"]
+    ] == [
+        (
+            ".github/chronolog.yml",
+            3,
+            "chronolog config",
+            "unknown annotations `everything`; use added, diff_context or file",
+        ),
+        (LOG_PATH, 7, "chronolog participants", PARTICIPANTS_MESSAGE),
+    ]
+    assert (
+        "**The `.github/chronolog.yml` in this pull request is invalid** (1 problem, annotated "
+        "on its lines): merged, it would fail the check of every pull request until fixed. The "
+        "logs were checked with the default branch's config.\n\n"
+        "- line 3: unknown annotations `everything`; use added, diff_context or file\n"
+    ) in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_a_valid_config_in_the_pull_request_applies_only_once_merged(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    proposed = "rules:\n  participants: off\n"
+    add_log_pull(fake, synchronize, extra_head={".github/chronolog.yml": proposed})
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "1 problem introduced")
+    assert [a["title"] for a in run["output"]["annotations"]] == ["chronolog participants"]
+    assert (
+        "The `.github/chronolog.yml` in this pull request is valid; it applies once merged "
+        "(this check used the default branch's, so that a pull request cannot change its own "
+        "check).\n"
+    ) in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_a_pull_request_that_fixes_an_invalid_config_is_told_so(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(
+        fake,
+        synchronize,
+        config="rulez: {}\n",
+        extra_head={".github/chronolog.yml": "rules: {}\n"},
+    )
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert (run["conclusion"], run["output"]["title"]) == (
+        "failure",
+        "Invalid .github/chronolog.yml",
+    )
+    # The default branch's error is on another version of the file: not annotated here.
+    assert "annotations" not in run["output"]
+    assert "it fixes the default branch's" in run["output"]["summary"]
