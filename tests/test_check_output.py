@@ -7,19 +7,18 @@ import difflib
 
 import pytest
 
+from chronolog.annotations import MAX_ANNOTATION_FIELD, annotation_batches
 from chronolog.check import check_log
 from chronolog.check_output import (
     APPLY_FIXES_ACTION,
-    MAX_ANNOTATION_FIELD,
     MAX_OUTPUT_LENGTH,
     MarkedFinding,
-    annotation_batches,
     cap_text,
     mark_findings,
     render_check_run,
 )
-from chronolog.config import ConfigError, parse_config
-from chronolog.diff import FileDiff, Hunk, Where, file_diff
+from chronolog.config import ConfigError, parse_config, validate_config_text
+from chronolog.diff import FileDiff, FilterMode, Hunk, Where, file_diff
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context
@@ -76,7 +75,8 @@ def test_a_small_report_exactly() -> None:
     assert output.conclusion == "failure"
     assert output.title == "2 problems introduced"
     assert output.summary == (
-        "Checked 1 log: `docs/log.md`.\n"
+        "Checked 1 log, `docs/log.md`: this pull request introduces 2 problems, all of them "
+        "errors, so the check fails.\n"
         "\n"
         "| Rule | New | Existing |\n"
         "| --- | ---: | ---: |\n"
@@ -84,18 +84,14 @@ def test_a_small_report_exactly() -> None:
         "| `participants` | 1 | 0 |\n"
         "| `duration-tag` | 0 | 1 |\n"
         "\n"
-        "### Introduced by this pull request\n"
+        "**1 problem was already in the log**, on lines this pull request did not change. It "
+        "never fails the check and is not annotated; the table counts it by rule and "
+        "[the details below](#already-in-the-log) list it.\n"
+        "\n"
+        "### Problems introduced\n"
         "\n"
         "- `docs/log.md:17` **newest-first** (error): `## 2022-03-22` is out of order\n"
         "- `docs/log.md:19` **participants** (error): no @handles\n"
-        "\n"
-        "### Already in the log\n"
-        "\n"
-        'These were there before this pull request. They are annotated as "Existing problem" '
-        "and never fail the check.\n"
-        "\n"
-        "- `docs/log.md:4` **duration-tag** (warning): `@DURATION=3h` is not a canonical "
-        "duration tag; write `$DURATION=3h`\n"
         "\n"
         "### Fixes\n"
         "\n"
@@ -104,7 +100,14 @@ def test_a_small_report_exactly() -> None:
         "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
         "**Files changed** tab.\n"
     )
-    assert output.text is None  # everything is listed in the summary
+    # The details list what the summary does not: here the one existing problem.
+    assert output.text == (
+        "### Already in the log\n"
+        "\n"
+        "- `docs/log.md:4` **duration-tag** (warning): `@DURATION=3h` is not a canonical "
+        "duration tag; write `$DURATION=3h`\n"
+    )
+    # Annotated: only the problems on lines the pull request added (`annotations: added`).
     assert output.annotations == (
         {
             "path": "docs/log.md",
@@ -122,18 +125,6 @@ def test_a_small_report_exactly() -> None:
             "annotation_level": "failure",
             "title": "chronolog participants",
             "message": "no @handles",
-        },
-        {
-            "path": "docs/log.md",
-            "start_line": 4,
-            "end_line": 4,
-            "annotation_level": "warning",
-            "title": "chronolog duration-tag",
-            "message": "Existing problem: `@DURATION=3h` is not a canonical duration tag; "
-            "write `$DURATION=3h`",
-            "start_column": 10,
-            "end_column": 22,
-            "raw_details": "Safe fix: Write `$DURATION=3h`",
         },
     )
     assert output.actions == (
@@ -160,20 +151,63 @@ def test_no_log_changed_passes() -> None:
 
 def test_a_clean_log_passes() -> None:
     output = render_check_run([], logs_checked=["a.md", "b.md"])
-    assert (output.conclusion, output.title) == ("success", "No problems")
-    assert output.summary == "Checked 2 logs: `a.md`, `b.md`. No problems found.\n"
+    assert (output.conclusion, output.title, output.text) == ("success", "No problems", None)
+    assert output.summary == "Checked 2 logs, `a.md` and `b.md`: no problems found.\n"
 
 
 def test_existing_errors_and_introduced_warnings_do_not_fail() -> None:
     old_error = MarkedFinding(PATH, HANDLES, Where.CONTEXT)
     output = render_check_run([old_error], logs_checked=[PATH])
     assert (output.conclusion, output.title) == ("success", "No new problems (1 existing)")
-    assert output.annotations[0]["annotation_level"] == "failure"
-    assert output.annotations[0]["message"] == "Existing problem: no @handles"
+    assert output.summary.startswith(
+        "Checked 1 log, `docs/log.md`: this pull request introduces no problems, so the check "
+        "passes; 1 problem was already in the log.\n"
+    )
+    assert output.annotations == ()
 
     new_warning = MarkedFinding(PATH, DURATION, Where.ADDED)
     output = render_check_run([new_warning, old_error], logs_checked=[PATH])
     assert (output.conclusion, output.title) == ("success", "1 problem introduced")
+    assert output.summary.startswith(
+        "Checked 1 log, `docs/log.md`: this pull request introduces 1 problem, a warning, so "
+        "the check passes (only errors fail it).\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("mode", "lines", "note"),
+    [
+        (FilterMode.ADDED, [17], "They never fail the check and are not annotated;"),
+        (
+            FilterMode.DIFF_CONTEXT,
+            [17, 14],
+            'They never fail the check and the one inside the diff is annotated as "Existing '
+            'problem";',
+        ),
+        (
+            FilterMode.FILE,
+            [17, 4, 14],
+            'They never fail the check and are annotated as "Existing problem";',
+        ),
+    ],
+)
+def test_the_annotations_mode_chooses_which_existing_problems_are_annotated(
+    mode: FilterMode, lines: list[int], note: str
+) -> None:
+    in_context = Finding("participants", Severity.ERROR, 14, 14, "no @handles")
+    marked = mark_findings(PATH, [DURATION, ORDER, in_context], DIFF)
+    assert [m.where for m in marked] == [Where.FILE, Where.ADDED, Where.CONTEXT]
+
+    output = render_check_run(marked, logs_checked=[PATH], annotate=mode)
+
+    assert [a["start_line"] for a in output.annotations] == lines
+    assert [a["message"].startswith("Existing problem: ") for a in output.annotations] == [
+        line != 17 for line in lines
+    ]
+    assert note in output.summary
+    assert output.conclusion == "failure"  # the mode never changes the verdict
+    assert output.text is not None
+    assert output.text.count("\n- ") == 2  # both existing problems, whatever is annotated
 
 
 def test_an_introduced_notice_is_annotated_as_a_notice() -> None:
@@ -235,7 +269,7 @@ def test_extra_sections_close_the_summary() -> None:
         [], logs_checked=[PATH], extra_sections=["### Backlinks\n\n- #12\n", "  "]
     )
     assert output.summary == (
-        "Checked 1 log: `docs/log.md`. No problems found.\n\n### Backlinks\n\n- #12\n"
+        "Checked 1 log, `docs/log.md`: no problems found.\n\n### Backlinks\n\n- #12\n"
     )
 
 
@@ -274,17 +308,19 @@ def test_ten_thousand_findings_never_exceed_githubs_limits() -> None:
     output = render_check_run(marked, logs_checked=[f"logs/{n}.md" for n in range(7)])
     assert output.title == "5000 problems introduced"
     assert "| `participants` | 5000 | 5000 |" in output.summary
-    assert "- …and 4950 more, listed in the details below" in output.summary
-    assert "- …and 4990 more, listed in the details below" in output.summary
+    assert "- …and 4990 more, [in the details below](#more-problems-introduced)\n" in (
+        output.summary
+    )
+    assert output.summary.count("\n- `logs/") == 10
     assert output.text is not None
     for text in (output.summary, output.text):
         assert len(text.encode()) <= MAX_OUTPUT_LENGTH
     listed = output.text.count("\n- `logs/")
-    assert output.text.endswith(f"\n…and {10_000 - listed} more not shown\n")
-    assert 500 < listed < 10_000
-    assert len(output.annotations) == 10_000
+    assert output.text.endswith(f"\n…and {9_990 - listed} more not shown\n")
+    assert 500 < listed < 9_990
+    assert len(output.annotations) == 5_000  # the introduced ones
     batches = annotation_batches(output.annotations)
-    assert [len(batch) for batch in batches] == [50] * 200
+    assert [len(batch) for batch in batches] == [50] * 100
     assert [a for batch in batches for a in batch] == list(output.annotations)
 
 
@@ -350,3 +386,43 @@ def test_annotation_text_fits_githubs_64_kb_whatever_the_message() -> None:
     assert len(annotation["message"].encode()) <= MAX_ANNOTATION_FIELD
     assert len(annotation["raw_details"].encode()) <= MAX_ANNOTATION_FIELD
     assert annotation["message"].endswith("\u00e9\u2026")
+
+
+def test_a_proposed_config_with_problems_fails_the_run_on_its_lines() -> None:
+    problems = validate_config_text("logs: [a.md]\nlgos: [b.md]\norder: up\n")
+    warning = MarkedFinding(PATH, DURATION, Where.ADDED)
+
+    output = render_check_run([warning], logs_checked=[PATH], proposed_config=problems)
+
+    assert (output.conclusion, output.title) == (
+        "failure",
+        "Invalid .github/chronolog.yml in this pull request",
+    )
+    assert output.summary.startswith(
+        "Checked 1 log, `docs/log.md`: this pull request introduces 1 problem, a warning, but "
+        "the check fails on the config below.\n"
+        "\n"
+        "**The `.github/chronolog.yml` in this pull request is invalid** (2 problems, "
+        "annotated on its lines): merged, it would fail the check of every pull request until "
+        "fixed. The logs were checked with the default branch's config.\n"
+        "\n"
+        "- line 2: unknown key `lgos`; did you mean `logs`?\n"
+        "- line 3: unknown order `up`; use newest-first or oldest-first\n"
+    )
+    assert [(a["path"], a["start_line"], a["annotation_level"]) for a in output.annotations] == [
+        (".github/chronolog.yml", 2, "failure"),
+        (".github/chronolog.yml", 3, "failure"),
+        (PATH, 4, "warning"),
+    ]
+
+
+def test_a_valid_proposed_config_changes_nothing_but_a_note() -> None:
+    output = render_check_run([], logs_checked=[PATH], proposed_config=())
+    assert (output.conclusion, output.title, output.annotations) == ("success", "No problems", ())
+    assert output.summary == (
+        "Checked 1 log, `docs/log.md`: no problems found.\n"
+        "\n"
+        "The `.github/chronolog.yml` in this pull request is valid; it applies once merged "
+        "(this check used the default branch's, so that a pull request cannot change its own "
+        "check).\n"
+    )

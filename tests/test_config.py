@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chronolog.config import BacklinksConfig, ConfigError, RepoConfig, parse_config
+from chronolog.diff import FilterMode
 from chronolog.model import Severity
 from chronolog.rules import ALL_RULES
 
@@ -66,6 +67,12 @@ def test_the_defaults_run_every_rule() -> None:
     assert RepoConfig().rules() == ALL_RULES
 
 
+@pytest.mark.parametrize("mode", list(FilterMode))
+def test_annotations_takes_reviewdogs_filter_modes(mode: FilterMode) -> None:
+    assert parse_config(f"annotations: {mode.value}\n").annotations is mode
+    assert RepoConfig().annotations is FilterMode.ADDED
+
+
 def test_a_single_log_path_may_be_a_string() -> None:
     assert parse_config("logs: log.md\n").logs == ("log.md",)
 
@@ -87,7 +94,8 @@ def test_backlinks_false_switches_them_off() -> None:
         (
             "colour: blue\n",
             1,
-            "unknown key `colour`; the keys are: logs, order, rules, check_name, backlinks",
+            "unknown key `colour`; the keys are: logs, order, rules, check_name, backlinks, "
+            "annotations",
         ),
         (
             "rules:\n  mojibake: loud\n",
@@ -108,6 +116,13 @@ def test_backlinks_false_switches_them_off() -> None:
         ("logs: {a: 1}\n", 1, "`logs` must be a list, not a mapping"),
         ("logs:\n  - a.md\n  - [b.md]\n", 3, "`logs` must be text, not a list"),
         ("check_name: ''\n", 1, "`check_name` must be a non-empty name on one line"),
+        (
+            "logs: [a.md]\nannotations: all\n",
+            2,
+            "unknown annotations `all`; use added, diff_context or file",
+        ),
+        ("annotations: [file]\n", 1, "`annotations` must be text, not a list"),
+        ("order: sideways\n", 1, "unknown order `sideways`; use newest-first or oldest-first"),
         (
             "backlinks:\n  enabled: true\n  owner: [x]\n",
             3,
@@ -131,13 +146,15 @@ def test_backlinks_false_switches_them_off() -> None:
         (
             "- logs\n",
             1,
-            "expected a mapping of settings (logs, order, rules, check_name, backlinks), "
+            "expected a mapping of settings (logs, order, rules, check_name, backlinks, "
+            "annotations), "
             "not a list",
         ),
         (
             "just text\n",
             1,
-            "expected a mapping of settings (logs, order, rules, check_name, backlinks), "
+            "expected a mapping of settings (logs, order, rules, check_name, backlinks, "
+            "annotations), "
             "not `just text`",
         ),
         (

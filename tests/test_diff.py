@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from chronolog.diff import (
     FileDiff,
+    FilterMode,
     Hunk,
     PatchError,
     Where,
@@ -180,3 +181,15 @@ def test_real_pair_support_log_appends_at_the_bottom() -> None:
 def test_any_patch_gives_a_diff_and_never_an_exception(patch: str) -> None:
     diff = file_diff({"filename": "log.md", "status": "modified", "patch": patch})
     assert diff.where(1) in set(Where)
+
+
+@pytest.mark.parametrize(
+    ("mode", "annotated"),
+    [
+        (FilterMode.ADDED, {Where.ADDED}),
+        (FilterMode.DIFF_CONTEXT, {Where.ADDED, Where.CONTEXT}),
+        (FilterMode.FILE, {Where.ADDED, Where.CONTEXT, Where.FILE}),
+    ],
+)
+def test_filter_modes_cover_what_reviewdogs_do(mode: FilterMode, annotated: set[Where]) -> None:
+    assert {where for where in Where if mode.covers(where)} == annotated

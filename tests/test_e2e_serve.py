@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import reference_pull
 from tests.conftest import LOGS
 from tests.fake_github import (
     FakeGitHub,
@@ -154,3 +155,39 @@ def test_a_wrong_signature_is_refused(server: tuple[str, FakeGitHub]) -> None:
         httpx.post(f"{base}/api/github/webhooks", content=body, headers=headers).status_code == 401
     )
     assert fake.requests == []
+
+
+def test_the_reference_scenario_annotates_only_what_the_pull_request_added(
+    server: tuple[str, FakeGitHub],
+) -> None:
+    # Issue 10: one new entry on top of the reference log, which has 16 old problems.
+    base, fake = server
+    payload = load_webhook("pull_request.synchronize")
+    add_pull_from_payload(
+        fake,
+        payload,
+        base_files={LOG_PATH: reference_pull.BASE},
+        head_files={LOG_PATH: reference_pull.HEAD},
+    )
+    body = json.dumps(payload).encode()
+
+    answer = httpx.post(
+        f"{base}/api/github/webhooks",
+        content=body,
+        headers=webhook_headers("pull_request", body, SECRET),
+    )
+    assert answer.status_code == 202
+
+    [run] = wait_until(lambda: fake.runs_for("Codertocat/Hello-World"), "the check run")
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "3 problems introduced")
+    assert [(a["start_line"], a["title"]) for a in run["_annotations"]] == [
+        (5, "chronolog date-heading"),
+        (7, "chronolog duration-tag"),
+        (7, "chronolog participants"),
+    ]
+    summary, text = run["output"]["summary"], run["output"]["text"]
+    assert "| `duration-tag` | 1 | 10 |\n| `mojibake` | 0 | 6 |" in summary
+    assert "**16 problems were already in the log**" in summary
+    assert "Adds 1 entry: 45m of support time." in summary
+    listed = [line for line in (summary + text).splitlines() if line.startswith("- `support/")]
+    assert len(listed) == len(set(listed)) == 19  # each finding listed once

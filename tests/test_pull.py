@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -12,6 +13,8 @@ from chronolog.pull import (
     ChangedFile,
     LogsOfPull,
     ReviewPlan,
+    added_entries_line,
+    changes_config,
     check_changed_log,
     check_run_output,
     files_to_read,
@@ -19,6 +22,7 @@ from chronolog.pull import (
     moved_on,
     needs_base,
     not_checked_output,
+    proposed_config_problems,
     review_plan,
     safe_fixes,
     suggestion_candidates,
@@ -205,3 +209,54 @@ def test_a_check_that_could_not_run_is_neutral_and_says_to_re_run() -> None:
         "the check is neutral meanwhile so that it does not block the pull request."
     )
     assert not_checked_output("chronolog hit an internal error", "").title == "Not checked"
+
+
+def test_the_summary_says_what_the_added_entries_add() -> None:
+    checked = check_changed_log(
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
+    )
+    found = LogsOfPull(RepoConfig(), None, (checked,), ())
+
+    summary = check_run_output(found, suggestions_posted=0, sections=[]).summary
+
+    assert summary.split("\n\n")[1] == "Adds 1 entry: no duration tag, by @bob."
+
+
+def test_entries_added_to_several_logs_are_said_per_log_in_one_line() -> None:
+    timed = HEAD.replace("restarted the agents", "restarted the agents $DURATION=45m")
+    other = check_changed_log(
+        changed("ops/log.md", patch=PATCH),
+        timed,
+        parse_log(timed),
+        None,
+        config=RepoConfig(),
+        context=CONTEXT,
+    )
+    checked = check_changed_log(
+        changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
+    )
+    unchanged = dataclasses.replace(checked, path="old.md", changed_lines=frozenset({5}))
+
+    assert added_entries_line([checked, unchanged, other]) == (
+        "`log.md`: Adds 1 entry: no duration tag, by @bob. "
+        "`ops/log.md`: Adds 1 entry: 45m of support time, by @bob."
+    )
+    assert added_entries_line([unchanged]) is None
+
+
+def test_a_changed_config_is_found_in_the_files_list_and_validated() -> None:
+    assert changes_config([entry("log.md"), entry(".github/chronolog.yml")]) is True
+    assert changes_config([entry(".github/chronolog.yml", "removed")]) is False
+    assert changes_config([entry("docs/chronolog.yml")]) is False
+
+    assert proposed_config_problems(b"order: newest-first\n") == ()
+    [problem] = proposed_config_problems(b"logs: [a.md]\nannotations: 3\n")
+    assert (problem.line, problem.message) == (
+        2,
+        "unknown annotations `3`; use added, diff_context or file",
+    )
+    [undecodable] = proposed_config_problems(b"logs: [\xff]\n")
+    assert undecodable.line == 1
+    assert undecodable.message == (
+        "not UTF-8 (byte 0xff at offset 7); save the file as UTF-8 and run again"
+    )

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from chronolog.annotations import EXISTING_PREFIX
 from chronolog.check import UnknownRuleError, check_log, fix_text
-from chronolog.check_output import EXISTING_PREFIX, mark_findings
+from chronolog.check_output import mark_findings
 from chronolog.config import RepoConfig
 from chronolog.detect import is_log_file
 from chronolog.diff import FileDiff

@@ -1,8 +1,10 @@
 """Findings marked against the diff, rendered as a check run's output (reviewdog's way).
 
 A finding on a line the pull request added is *introduced* by it; any other finding was
-already in the log. Only introduced error-level findings fail the check; every finding is
-annotated, and the old ones are summarised, never dropped.
+already in the log. Only introduced error-level findings fail the check. Annotations go
+where the config's `annotations:` mode says (by default only on added lines, reviewdog's
+`filter-mode=added`); every finding is counted in the summary and listed once, in the
+summary or in the details, never dropped.
 """
 
 from __future__ import annotations
@@ -12,28 +14,24 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.annotations import EXISTING_PREFIX, config_annotation, finding_annotation
 from chronolog.config import CONFIG_PATH, ConfigError
-from chronolog.diff import FileDiff, Where
-from chronolog.model import Applicability, Finding, Severity
+from chronolog.diff import FileDiff, FilterMode, Where
+from chronolog.model import Finding, Severity
 from chronolog.rules import RULES_BY_NAME
 
 APPLY_FIXES_ACTION = "apply-fixes"  # the button's identifier (GitHub allows 20 characters)
 APPLY_FIXES_LABEL = "Apply fixes"
 MAX_OUTPUT_LENGTH = 65_535  # GitHub's limit for `output.summary` and `output.text`
-MAX_TITLE_LENGTH = 255  # for an annotation's title
-MAX_ANNOTATION_FIELD = 64 * 1024  # bytes, for an annotation's `message` and `raw_details`
 MAX_DESCRIPTION_LENGTH = 40  # for an action's description
-ANNOTATIONS_PER_REQUEST = 50
-LISTED_INTRODUCED = 50  # introduced problems listed in the summary; all are in `text`
-LISTED_EXISTING = 10  # existing problems listed in the summary
+LISTED_INTRODUCED = 10  # introduced problems listed in the summary; the rest are in `text`
 LISTED_LOGS = 10
-EXISTING_PREFIX = "Existing problem: "
-
-ANNOTATION_LEVELS = {
-    Severity.ERROR: "failure",
-    Severity.WARNING: "warning",
-    Severity.NOTICE: "notice",
-}
+# The headings of the run's details (`text`) and links to them: GitHub gives a rendered
+# heading the anchor `#` + its text, lower case, punctuation dropped, spaces as hyphens.
+MORE_INTRODUCED_HEADING = "### More problems introduced"
+MORE_INTRODUCED_LINK = "#more-problems-introduced"
+EXISTING_HEADING = "### Already in the log"
+EXISTING_LINK = "#already-in-the-log"
 
 
 @dataclass(frozen=True)
@@ -77,24 +75,36 @@ def render_check_run(
     safe_fixes: int = 0,
     suggestions_posted: int = 0,
     extra_sections: Sequence[str] = (),
+    annotate: FilterMode = FilterMode.ADDED,
+    adds: str | None = None,
+    proposed_config: Sequence[ConfigError] | None = None,
 ) -> CheckRunOutput:
     """The check run for one head commit.
 
     It fails for an invalid config or an introduced error-level finding, and passes
     otherwise, also when no log changed (so the check can be required on every PR).
-    `summary` and `text` never exceed GitHub's 65,535 characters.
+    Only the findings `annotate` covers are annotated; the summary counts every finding by
+    rule, lists the first introduced ones and says where the rest are; `text` lists each
+    finding the summary does not, so nothing appears twice. `adds` (what the added entries
+    add, one line) follows the verdict. `proposed_config` are the problems of the config the
+    pull request changes (None: it changes none); any of them fails the run, annotated on
+    the config's lines. `summary` and `text` never exceed 65,535 characters.
     """
     introduced = sorted((m for m in marked if m.introduced), key=_position)
     existing = sorted((m for m in marked if not m.introduced), key=_position)
-    failing = config_error is not None or any(
-        m.finding.severity is Severity.ERROR for m in introduced
+    annotated_existing = [m for m in existing if annotate.covers(m.where)]
+    proposed = tuple(proposed_config or ())
+    failing = (
+        config_error is not None
+        or bool(proposed)
+        or any(m.finding.severity is Severity.ERROR for m in introduced)
     )
 
     sections: list[str] = []
     if config_error is not None:
         sections.append(_config_error_section(config_error))
     if logs_checked:
-        sections.append(_logs_line(logs_checked, has_findings=bool(marked)))
+        sections.append(_verdict(logs_checked, introduced, existing, config_fails=bool(proposed)))
     elif config_error is None and not marked:
         sections.append(
             "No log changed in this pull request, so there was nothing to check.\n\n"
@@ -102,37 +112,45 @@ def render_check_run(
             "the default branch) or, without that setting, every changed Markdown file whose "
             "H2 headings mostly start with a date."
         )
+    if adds:
+        sections.append(adds)
+    if proposed_config is not None:
+        sections.append(
+            _proposed_config_section(proposed, default_invalid=config_error is not None)
+        )
     if marked:
         sections.append(_rule_table(introduced, existing))
+    if existing:
+        sections.append(_existing_note(len(existing), len(annotated_existing)))
     if introduced:
         sections.append(_introduced_section(introduced))
-    if existing:
-        sections.append(_existing_section(existing))
     fixes = _fixes_section(safe_fixes, suggestions_posted)
     if fixes:
         sections.append(fixes)
     sections.extend(section.strip("\n") for section in extra_sections if section.strip())
 
-    listed_all = len(introduced) <= LISTED_INTRODUCED and len(existing) <= LISTED_EXISTING
-    text = None if listed_all else cap_text(_full_list(introduced, existing))
-    annotations = [_annotation(m) for m in (*introduced, *existing)]
-    if config_error is not None:
-        annotations.insert(0, _config_annotation(config_error))
+    details = _details(introduced[LISTED_INTRODUCED:], existing)
+    annotations = [
+        finding_annotation(m.path, m.finding, existing=not m.introduced)
+        for m in (*introduced, *annotated_existing)
+    ]
+    # The default branch's config error is on another version of the file than the one
+    # this pull request shows when it changes the config: only the latter is annotated.
+    if proposed_config is not None:
+        annotations[:0] = [config_annotation(problem) for problem in proposed]
+    elif config_error is not None:
+        annotations.insert(0, config_annotation(config_error))
+    title = _title(introduced, existing, config_error, logs_checked)
+    if proposed and config_error is None:
+        title = f"Invalid {CONFIG_PATH} in this pull request"
     return CheckRunOutput(
         conclusion="failure" if failing else "success",
-        title=_title(introduced, existing, config_error, logs_checked),
+        title=title,
         summary=cap_text("\n\n".join(sections) + "\n"),
-        text=text,
+        text=cap_text(details) if details else None,
         annotations=tuple(annotations),
         actions=_actions(safe_fixes),
     )
-
-
-def annotation_batches(
-    annotations: Sequence[dict[str, Any]], size: int = ANNOTATIONS_PER_REQUEST
-) -> list[list[dict[str, Any]]]:
-    """The annotations in request-sized batches (GitHub takes at most 50 per request)."""
-    return [list(annotations[start : start + size]) for start in range(0, len(annotations), size)]
 
 
 def cap_text(text: str, limit: int = MAX_OUTPUT_LENGTH) -> str:
@@ -193,12 +211,73 @@ def _config_error_section(error: ConfigError) -> str:
     )
 
 
-def _logs_line(logs_checked: Sequence[str], *, has_findings: bool) -> str:
-    names = ", ".join(f"`{path}`" for path in logs_checked[:LISTED_LOGS])
+def _verdict(
+    logs_checked: Sequence[str],
+    introduced: Sequence[MarkedFinding],
+    existing: Sequence[MarkedFinding],
+    *,
+    config_fails: bool = False,
+) -> str:
+    """The verdict in one sentence: what was checked, what the pull request introduced,
+    and whether that fails the check (`config_fails`: its config fails it anyway)."""
+    names = [f"`{path}`" for path in logs_checked[:LISTED_LOGS]]
     if len(logs_checked) > LISTED_LOGS:
-        names += f" and {len(logs_checked) - LISTED_LOGS} more"
-    line = f"Checked {_plural(len(logs_checked), 'log')}: {names}."
-    return line if has_findings else f"{line} No problems found."
+        names.append(f"{len(logs_checked) - LISTED_LOGS} more")
+    checked = f"Checked {_plural(len(logs_checked), 'log')}, {_and(names)}: "
+    but = ", but the check fails on the config below" if config_fails else ""
+    if not introduced:
+        if not existing:
+            return checked + f"no problems found{but}."
+        outcome = but or ", so the check passes"
+        return (
+            checked + f"this pull request introduces no problems{outcome}; "
+            f"{_plural(len(existing), 'problem was', 'problems were')} already in the log."
+        )
+    errors = sum(1 for m in introduced if m.finding.severity is Severity.ERROR)
+    if len(introduced) == 1:
+        kind = f"an {Severity.ERROR}" if errors else f"a {introduced[0].finding.severity}"
+    elif errors == len(introduced):
+        kind = "all of them errors"
+    else:
+        kind = (
+            f"{errors} of them {'an error' if errors == 1 else 'errors'}"
+            if errors
+            else ("none of them an error")
+        )
+    if errors:
+        outcome = "so the check fails"
+    elif config_fails:
+        outcome = "but the check fails on the config below"
+    else:
+        outcome = "so the check passes (only errors fail it)"
+    return (
+        f"{checked}this pull request introduces {_plural(len(introduced), 'problem')}, "
+        f"{kind}, {outcome}."
+    )
+
+
+def _proposed_config_section(problems: Sequence[ConfigError], *, default_invalid: bool) -> str:
+    """What the pull request's version of the config would do once merged."""
+    if not problems:
+        effect = "fixes the default branch's" if default_invalid else "applies once merged"
+        return (
+            f"The `{CONFIG_PATH}` in this pull request is valid; it {effect} (this check "
+            "used the default branch's, so that a pull request cannot change its own check)."
+        )
+    lines = [
+        f"**The `{CONFIG_PATH}` in this pull request is invalid** "
+        f"({_plural(len(problems), 'problem')}, annotated on its lines): merged, it would "
+        "fail the check of every pull request until fixed. The logs were checked with the "
+        "default branch's config.",
+        "",
+    ]
+    lines.extend(f"- line {problem.line}: {_one_line(problem.message)}" for problem in problems)
+    return "\n".join(lines)
+
+
+def _and(names: Sequence[str]) -> str:
+    *others, last = names
+    return f"{', '.join(others)} and {last}" if others else last
 
 
 def _rule_order(rule: str) -> tuple[int, str]:
@@ -228,33 +307,36 @@ def _one_line(message: str) -> str:
 
 
 def _introduced_section(introduced: Sequence[MarkedFinding]) -> str:
-    lines = ["### Introduced by this pull request", ""]
+    lines = ["### Problems introduced", ""]
     lines.extend(_item(m) for m in introduced[:LISTED_INTRODUCED])
     if len(introduced) > LISTED_INTRODUCED:
-        lines.append(
-            f"- …and {len(introduced) - LISTED_INTRODUCED} more, listed in the details below"
+        more = len(introduced) - LISTED_INTRODUCED
+        lines.append(f"- …and {more} more, [in the details below]({MORE_INTRODUCED_LINK})")
+    return "\n".join(lines)
+
+
+def _existing_note(count: int, annotated: int) -> str:
+    """The summary's word on the problems already in the log: counted, never listed."""
+    label = EXISTING_PREFIX.strip(": ")
+    one = count == 1
+    if not annotated:
+        shown = "is not annotated" if one else "are not annotated"
+    elif annotated == count:
+        shown = f'{"is" if one else "are"} annotated as "{label}"'
+    else:
+        which = (
+            "the one inside the diff is"
+            if annotated == 1
+            else f"the {annotated} inside the diff are"
         )
-    return "\n".join(lines)
-
-
-def _existing_section(existing: Sequence[MarkedFinding]) -> str:
-    lines = [
-        "### Already in the log",
-        "",
-        "These were there before this pull request. They are annotated as "
-        f'"{EXISTING_PREFIX.strip(": ")}" and never fail the check.',
-        "",
-    ]
-    per_file = Counter(m.path for m in existing)
-    if len(per_file) > 1:
-        files = [f"`{path}` ({count})" for path, count in per_file.most_common(LISTED_LOGS)]
-        if len(per_file) > LISTED_LOGS:
-            files.append(f"{len(per_file) - LISTED_LOGS} more files")
-        lines += [f"By file: {', '.join(files)}.", ""]
-    lines.extend(_item(m) for m in existing[:LISTED_EXISTING])
-    if len(existing) > LISTED_EXISTING:
-        lines.append(f"- …and {len(existing) - LISTED_EXISTING} more, listed in the details below")
-    return "\n".join(lines)
+        shown = f'{which} annotated as "{label}"'
+    them = "it" if one else "them"
+    return (
+        f"**{_plural(count, 'problem was', 'problems were')} already in the log**, on lines "
+        f"this pull request did not change. {'It never fails' if one else 'They never fail'} "
+        f"the check and {shown}; the table counts {them} by rule and "
+        f"[the details below]({EXISTING_LINK}) list {'it' if one else 'each one'}."
+    )
 
 
 def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
@@ -277,53 +359,22 @@ def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
     return "\n".join(["### Fixes", "", *lines]) if lines else ""
 
 
-def _full_list(introduced: Sequence[MarkedFinding], existing: Sequence[MarkedFinding]) -> str:
-    lines = [f"### Introduced by this pull request ({len(introduced)})", ""]
-    lines.extend(_item(m) for m in introduced)
-    lines += ["", f"### Already in the log ({len(existing)})", ""]
-    lines.extend(_item(m) for m in existing)
-    return "\n".join(lines) + "\n"
-
-
-def _annotation(marked: MarkedFinding) -> dict[str, Any]:
-    finding = marked.finding
-    message = finding.message if marked.introduced else EXISTING_PREFIX + finding.message
-    annotation: dict[str, Any] = {
-        "path": marked.path,
-        "start_line": finding.line,
-        "end_line": max(finding.line, finding.end_line),
-        "annotation_level": ANNOTATION_LEVELS[finding.severity],
-        "title": f"chronolog {finding.rule}"[:MAX_TITLE_LENGTH],
-        "message": _fit(message, MAX_ANNOTATION_FIELD),
-    }
-    if finding.line == finding.end_line and finding.end_column is not None:
-        annotation["start_column"] = finding.column
-        annotation["end_column"] = finding.end_column
-    if finding.fix is not None:
-        if finding.fix.applicability is Applicability.SAFE:
-            details = f"Safe fix: {finding.fix.title}"
-        else:
-            details = f"Unsafe fix (review before committing): {finding.fix.title}"
-        annotation["raw_details"] = _fit(details, MAX_ANNOTATION_FIELD)
-    return annotation
-
-
-def _fit(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes (one whole character at a time), with "…"."""
-    if len(text.encode()) <= limit:
-        return text
-    return text.encode()[: limit - 3].decode(errors="ignore") + "…"
-
-
-def _config_annotation(error: ConfigError) -> dict[str, Any]:
-    return {
-        "path": CONFIG_PATH,
-        "start_line": error.line,
-        "end_line": error.line,
-        "annotation_level": "failure",
-        "title": "chronolog config",
-        "message": error.message,
-    }
+def _details(more_introduced: Sequence[MarkedFinding], existing: Sequence[MarkedFinding]) -> str:
+    """The run's `text`: every finding the summary does not list, each once."""
+    sections = []
+    if more_introduced:
+        lines = [MORE_INTRODUCED_HEADING, ""]
+        sections.append("\n".join([*lines, *(_item(m) for m in more_introduced)]))
+    if existing:
+        lines = [EXISTING_HEADING, ""]
+        per_file = Counter(m.path for m in existing)
+        if len(per_file) > 1:
+            files = [f"`{path}` ({count})" for path, count in per_file.most_common(LISTED_LOGS)]
+            if len(per_file) > LISTED_LOGS:
+                files.append(f"{len(per_file) - LISTED_LOGS} more files")
+            lines += [f"By file: {', '.join(files)}.", ""]
+        sections.append("\n".join([*lines, *(_item(m) for m in existing)]))
+    return "\n\n".join(sections) + "\n" if sections else ""
 
 
 def _actions(safe_fixes: int) -> tuple[dict[str, Any], ...]:

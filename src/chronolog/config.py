@@ -10,18 +10,21 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chronolog.check import select_rules
+from chronolog.diff import FilterMode
 from chronolog.model import Severity
 from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Rule
 from chronolog.rules import RULES_BY_NAME, newest_first
 from chronolog.rules.newest_first import Order
+from chronolog.yaml_nodes import is_mapping, is_null, is_scalar, is_sequence, kind, line_of
 
 if TYPE_CHECKING:
-    from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+    from yaml.nodes import MappingNode, Node
 
 CONFIG_PATH = ".github/chronolog.yml"
 DEFAULT_CHECK_NAME = "chronolog"
@@ -64,6 +67,7 @@ class RepoConfig:
     check_name: str = DEFAULT_CHECK_NAME
     backlinks: BacklinksConfig = field(default_factory=BacklinksConfig)
     order: Order = Order.NEWEST_FIRST  # which way the logs run; `newest-first` follows it
+    annotations: FilterMode = FilterMode.ADDED  # which findings the check run annotates
 
     def matches_log_path(self, path: str) -> bool | None:
         """Whether `logs:` names `path`; None when `logs:` is not configured."""
@@ -160,12 +164,12 @@ def _read_config(text: str) -> tuple[RepoConfig, tuple[ConfigError, ...]]:
         root = _yaml_root(text)
     except ConfigError as error:
         return RepoConfig(), (error,)
-    if root is None or _is_null(root):  # empty, only comments, or a bare `---`
+    if root is None or is_null(root):  # empty, only comments, or a bare `---`
         return RepoConfig(), ()
-    if not _is_mapping(root):
+    if not is_mapping(root):
         problem = ConfigError(
-            f"expected a mapping of settings ({', '.join(_TOP_LEVEL)}), not {_kind(root)}",
-            _line(root),
+            f"expected a mapping of settings ({', '.join(_TOP_LEVEL)}), not {kind(root)}",
+            line_of(root),
         )
         return RepoConfig(), (problem,)
 
@@ -175,7 +179,7 @@ def _read_config(text: str) -> tuple[RepoConfig, tuple[ConfigError, ...]]:
     for key_node, value in root.value:
         try:
             key = _known_key(key_node, seen, known=tuple(_TOP_LEVEL))
-            if not _is_null(value):  # `rules:` with every line under it commented out
+            if not is_null(value):  # `rules:` with every line under it commented out
                 settings.update(_TOP_LEVEL[key](value))
         except ConfigError as error:
             problems.append(error)
@@ -210,7 +214,7 @@ def _yaml_root(text: str) -> Node | None:
 
 
 def _logs(node: Node) -> dict[str, Any]:
-    items = [node] if _is_scalar(node) else _items(node, "logs")
+    items = [node] if is_scalar(node) else _items(node, "logs")
     return {"logs": tuple(_glob(item) for item in items)}
 
 
@@ -221,29 +225,28 @@ def _glob(node: Node) -> str:
         _glob_regex(pattern)
     except re.error as error:
         raise ConfigError(
-            f"`logs`: `{pattern}` is not a valid glob ({error})", _line(node)
+            f"`logs`: `{pattern}` is not a valid glob ({error})", line_of(node)
         ) from None
     return pattern
 
 
 def _rules(node: Node) -> dict[str, Any]:
-    if not _is_mapping(node):
+    if not is_mapping(node):
         raise ConfigError(
-            f"`rules` maps rule names to a severity ({'|'.join(SEVERITY_NAMES)}), "
-            f"not {_kind(node)}",
-            _line(node),
+            f"`rules` maps rule names to a severity ({'|'.join(SEVERITY_NAMES)}), not {kind(node)}",
+            line_of(node),
         )
     severities: dict[str, Severity] = {}
     off: list[str] = []
     for name, value in _pairs(node, known=tuple(RULES_BY_NAME), what="rule"):
         # The raw scalar, not the constructed value: YAML 1.1 reads a bare `off` as False.
-        level = value.value.strip().lower() if _is_scalar(value) else None
+        level = value.value.strip().lower() if is_scalar(value) else None
         if level not in SEVERITY_NAMES:
-            shown = value.value if _is_scalar(value) else _kind(value)
+            shown = value.value if is_scalar(value) else kind(value)
             raise ConfigError(
                 f"unknown severity `{shown}` for rule `{name}`; "
                 f"use one of {', '.join(SEVERITY_NAMES)}",
-                _line(value),
+                line_of(value),
             )
         if level == OFF:
             off.append(name)
@@ -255,21 +258,21 @@ def _rules(node: Node) -> dict[str, Any]:
 def _check_name(node: Node) -> dict[str, Any]:
     name = _text(node, "check_name")
     if not name.strip() or "\n" in name:
-        raise ConfigError("`check_name` must be a non-empty name on one line", _line(node))
+        raise ConfigError("`check_name` must be a non-empty name on one line", line_of(node))
     return {"check_name": name.strip()}
 
 
 def _backlinks(node: Node) -> dict[str, Any]:
-    if _is_scalar(node) and node.tag.endswith(":bool"):
+    if is_scalar(node) and node.tag.endswith(":bool"):
         return {"backlinks": BacklinksConfig(enabled=_bool(node, "backlinks"))}
-    if not _is_mapping(node):
+    if not is_mapping(node):
         raise ConfigError(
-            f"`backlinks` is a mapping (enabled, owners, repos) or true/false, not {_kind(node)}",
-            _line(node),
+            f"`backlinks` is a mapping (enabled, owners, repos) or true/false, not {kind(node)}",
+            line_of(node),
         )
     settings: dict[str, Any] = {}
     for key, value in _pairs(node, known=("enabled", "owners", "repos"), under="backlinks"):
-        if _is_null(value):
+        if is_null(value):
             continue
         if key == "enabled":
             settings["enabled"] = _bool(value, "backlinks.enabled")
@@ -284,28 +287,35 @@ def _backlinks(node: Node) -> dict[str, Any]:
                     raise ConfigError(
                         f"`{name}` in `backlinks.{key}` is not a GitHub "
                         f"{'owner' if key == 'owners' else 'repository'} like `{example}`",
-                        _line(item),
+                        line_of(item),
                     )
                 names.append(name)
             settings[key] = tuple(names)
     return {"backlinks": BacklinksConfig(**settings)}
 
 
-def _order(node: Node) -> dict[str, Any]:
-    value = _text(node, "order").strip()
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def _choice(node: Node, key: str, choices: type[_Choice]) -> _Choice:
+    """The value of `key`, one of the enum's values; anything else names them all."""
+    value = _text(node, key).strip()
     try:
-        return {"order": Order(value)}
+        return choices(value)
     except ValueError:
-        choices = " or ".join(order.value for order in Order)
-        raise ConfigError(f"unknown order `{value}`; use {choices}", _line(node)) from None
+        *others, last = [choice.value for choice in choices]
+        raise ConfigError(
+            f"unknown {key} `{value}`; use {', '.join(others)} or {last}", line_of(node)
+        ) from None
 
 
 _TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
     "logs": _logs,
-    "order": _order,
+    "order": lambda node: {"order": _choice(node, "order", Order)},
     "rules": _rules,
     "check_name": _check_name,
     "backlinks": _backlinks,
+    "annotations": lambda node: {"annotations": _choice(node, "annotations", FilterMode)},
 }
 CONFIG_KEYS = tuple(_TOP_LEVEL)
 
@@ -330,71 +340,35 @@ def _known_key(
     under: str | None = None,
 ) -> str:
     """The key of a mapping entry, added to `seen`; unknown or repeated keys are errors."""
-    key = key_node.value if _is_scalar(key_node) else None
+    key = key_node.value if is_scalar(key_node) else None
     if key is None or key not in known:
-        shown = key if key is not None else _kind(key_node)
+        shown = key if key is not None else kind(key_node)
         where = f" under `{under}`" if under else ""
         close = difflib.get_close_matches(str(shown), known, n=1)
         hints = [f"did you mean `{close[0]}`?"] if close else []
         if what == "rule" or not close:
             hints.append(f"{'The' if close else 'the'} {what}s are: {', '.join(known)}")
         message = f"unknown {what} `{shown}`{where}; {' '.join(hints)}"
-        raise ConfigError(message, _line(key_node))
+        raise ConfigError(message, line_of(key_node))
     if key in seen:
-        raise ConfigError(f"`{key}` is set twice", _line(key_node))
+        raise ConfigError(f"`{key}` is set twice", line_of(key_node))
     seen.add(key)
     return str(key)
 
 
 def _items(node: Node, name: str) -> list[Node]:
-    if not _is_sequence(node):
-        raise ConfigError(f"`{name}` must be a list, not {_kind(node)}", _line(node))
+    if not is_sequence(node):
+        raise ConfigError(f"`{name}` must be a list, not {kind(node)}", line_of(node))
     return list(node.value)
 
 
 def _text(node: Node, name: str) -> str:
-    if not _is_scalar(node) or _is_null(node):
-        raise ConfigError(f"`{name}` must be text, not {_kind(node)}", _line(node))
+    if not is_scalar(node) or is_null(node):
+        raise ConfigError(f"`{name}` must be text, not {kind(node)}", line_of(node))
     return str(node.value)
 
 
 def _bool(node: Node, name: str) -> bool:
-    if _is_scalar(node) and node.tag.endswith(":bool"):
+    if is_scalar(node) and node.tag.endswith(":bool"):
         return node.value.lower() in ("true", "yes", "on", "y")
-    raise ConfigError(f"`{name}` must be true or false, not {_kind(node)}", _line(node))
-
-
-# PyYAML is imported by `_yaml_root` when there is a config to read; a node exists only
-# after that, so these imports find the module loaded.
-def _is_mapping(node: Node) -> TypeGuard[MappingNode]:
-    from yaml.nodes import MappingNode
-
-    return isinstance(node, MappingNode)
-
-
-def _is_sequence(node: Node) -> TypeGuard[SequenceNode]:
-    from yaml.nodes import SequenceNode
-
-    return isinstance(node, SequenceNode)
-
-
-def _is_scalar(node: Node) -> TypeGuard[ScalarNode]:
-    from yaml.nodes import ScalarNode
-
-    return isinstance(node, ScalarNode)
-
-
-def _is_null(node: Node) -> bool:
-    return _is_scalar(node) and node.tag.endswith(":null")
-
-
-def _kind(node: Node) -> str:
-    if _is_mapping(node):
-        return "a mapping"
-    if _is_sequence(node):
-        return "a list"
-    return "nothing" if _is_null(node) else f"`{node.value}`"
-
-
-def _line(node: Node) -> int:
-    return int(node.start_mark.line) + 1
+    raise ConfigError(f"`{name}` must be true or false, not {kind(node)}", line_of(node))

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from chronolog.config import CONFIG_KEYS, DEFAULT_CHECK_NAME, OWNER_PATTERN, SEVERITY_NAMES
+from chronolog.diff import FilterMode
 from chronolog.output import PROJECT_URL
 from chronolog.rules import ALL_RULES
 from chronolog.rules.newest_first import Order
@@ -74,6 +75,14 @@ def config_schema() -> dict[str, Any]:
                     },
                 },
             ],
+        },
+        "annotations": {
+            "description": "Which findings the check run annotates (reviewdog's filter "
+            "modes): `added`, those on lines the pull request added or changed; "
+            "`diff_context`, any line inside the diff's hunks; `file`, every line of a "
+            "changed log. The others are counted in the summary.",
+            "enum": [mode.value for mode in FilterMode],
+            "default": FilterMode.ADDED.value,
         },
     }
     assert list(properties) == list(CONFIG_KEYS), "the schema must describe every key"

@@ -29,6 +29,20 @@ class Where(StrEnum):
     FILE = "file"  # elsewhere in a changed file
 
 
+class FilterMode(StrEnum):
+    """Which marked findings get an annotation (reviewdog's `-filter-mode`, same names)."""
+
+    ADDED = "added"  # only on lines the pull request added or changed (the default)
+    DIFF_CONTEXT = "diff_context"  # on any line inside the diff's hunks, context included
+    FILE = "file"  # on every line of a changed file
+
+    def covers(self, where: Where) -> bool:
+        """Whether a finding marked `where` is annotated in this mode."""
+        if self is FilterMode.FILE or where is Where.ADDED:
+            return True
+        return self is FilterMode.DIFF_CONTEXT and where is Where.CONTEXT
+
+
 @dataclass(frozen=True)
 class Hunk:
     """The new-side lines `new_start..new_end` of one hunk and which of them were added.

@@ -20,7 +20,7 @@ from typing import Any
 
 from chronolog.check import check_log
 from chronolog.check_output import CheckRunOutput, MarkedFinding, mark_findings, render_check_run
-from chronolog.config import ConfigError, RepoConfig
+from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, validate_config_text
 from chronolog.detect import (
     MIN_HEADINGS,
     dated_headings,
@@ -30,7 +30,9 @@ from chronolog.detect import (
 )
 from chronolog.diff import FileDiff, PatchError, file_diff, parse_patch
 from chronolog.model import Applicability, Log
+from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Context
+from chronolog.stats import summarize_added
 from chronolog.suggestions import ReviewComment, fingerprints_in, review_request
 from chronolog.suggestions import suggestion_comments as file_suggestions
 
@@ -77,12 +79,17 @@ class CheckedLog:
 
 @dataclass(frozen=True)
 class LogsOfPull:
-    """The config and the changed logs of a pull request, with notes for the summary."""
+    """The config and the changed logs of a pull request, with notes for the summary.
+
+    `proposed` holds the problems of the `.github/chronolog.yml` the pull request changes
+    (empty when it is valid), None when it does not change that file.
+    """
 
     config: RepoConfig
     config_error: ConfigError | None
     logs: tuple[CheckedLog, ...]
     notes: tuple[str, ...]
+    proposed: tuple[ConfigError, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,25 @@ def files_to_read(
             )
         )
     return tuple(found)
+
+
+def changes_config(files: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the pull request adds, edits or renames a file to `.github/chronolog.yml`
+    (then its own check validates the head version; the verdict still uses the default
+    branch's config, so that a pull request cannot switch its own check off)."""
+    return any(
+        entry.get("filename") == CONFIG_PATH and entry.get("status") != "removed" for entry in files
+    )
+
+
+def proposed_config_problems(data: bytes) -> tuple[ConfigError, ...]:
+    """Every problem of the pull request's version of the config (`config.validate_config_text`),
+    or the one that it is not UTF-8; empty when it is valid."""
+    try:
+        text = decode_log(data, CONFIG_PATH)
+    except LogDecodeError as error:
+        return (ConfigError(str(error).removeprefix(f"{CONFIG_PATH}: ")),)
+    return validate_config_text(text)
 
 
 def needs_base(changed: ChangedFile, head: Log) -> bool:
@@ -260,7 +286,8 @@ def review_refused_note(answer: str) -> str:
 def check_run_output(
     found: LogsOfPull, *, suggestions_posted: int, sections: Sequence[str]
 ) -> CheckRunOutput:
-    """The completed check run of the pull request's head commit."""
+    """The completed check run of the pull request's head commit, annotated as the
+    config's `annotations:` says, its summary saying what the added entries add."""
     return render_check_run(
         [finding for checked in found.logs for finding in checked.marked],
         logs_checked=[checked.path for checked in found.logs],
@@ -268,7 +295,24 @@ def check_run_output(
         safe_fixes=safe_fixes(found.logs),
         suggestions_posted=suggestions_posted,
         extra_sections=sections,
+        annotate=found.config.annotations,
+        adds=added_entries_line(found.logs),
+        proposed_config=found.proposed,
     )
+
+
+def added_entries_line(logs: Sequence[CheckedLog]) -> str | None:
+    """One line on what the entries the pull request added add (entries, support time,
+    people: `stats.summarize_added`), prefixed with each log's path when several logs got
+    entries; None when it added no entry."""
+    lines = [
+        (checked.path, line)
+        for checked in logs
+        if (line := summarize_added(checked.log, checked.changed_lines)) is not None
+    ]
+    if len(lines) == 1:
+        return lines[0][1]
+    return " ".join(f"`{path}`: {line}" for path, line in lines) or None
 
 
 def not_checked_output(title: str, detail: str) -> CheckRunOutput:

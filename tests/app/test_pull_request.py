@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from chronolog.app.checks.check_run import CheckResult
 from chronolog.app.checks.pull_request import check_pull_request
 from chronolog.app.context import PullCheck, PullRequest
 from chronolog.app.github import GitHubApp, GitHubError
+from tests import reference_pull
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, add_pull_from_payload
 
@@ -97,7 +99,11 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
         "head_sha": HEAD_SHA,
         "status": "completed",
         "conclusion": "failure",
-        "output": {"title": "1 problem introduced", "summary": run["output"]["summary"]},
+        "output": {
+            "title": "1 problem introduced",
+            "summary": run["output"]["summary"],
+            "text": run["output"]["text"],
+        },
         "actions": [
             {
                 "label": "Apply fixes",
@@ -108,10 +114,15 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
     }
     summary = run["output"]["summary"]
     assert summary.startswith(
-        "Checked 1 log: `support/log.md`.\n\n"
+        "Checked 1 log, `support/log.md`: this pull request introduces 1 problem, an error, "
+        "so the check fails.\n\n"
+        "Adds 1 entry: no duration tag.\n\n"
         "| Rule | New | Existing |\n| --- | ---: | ---: |\n"
         "| `participants` | 1 | 0 |\n| `duration-tag` | 0 | 10 |\n\n"
-        "### Introduced by this pull request\n\n"
+        "**10 problems were already in the log**, on lines this pull request did not change. "
+        "They never fail the check and are not annotated; the table counts them by rule and "
+        "[the details below](#already-in-the-log) list each one.\n\n"
+        "### Problems introduced\n\n"
         f"- `support/log.md:7` **participants** (error): {PARTICIPANTS_MESSAGE}\n\n"
     )
     assert summary.endswith(
@@ -121,18 +132,20 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
         "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
         "**Files changed** tab.\n"
     )
-    assert annotations[0] == {
-        "path": LOG_PATH,
-        "start_line": 7,
-        "end_line": 7,
-        "annotation_level": "failure",
-        "message": PARTICIPANTS_MESSAGE,
-        "title": "chronolog participants",
-        "raw_details": "Safe fix: Start the entry with `@Codertocat`",
-    }
-    assert [(a["start_line"], a["annotation_level"]) for a in annotations] == [
-        (7, "failure"),
-        *((line, "warning") for line in (302, 334, 407, 448, 452, 470, 474, 478, 484, 490)),
+    # The ten old duration-tag variants are listed once, in the details, and not annotated.
+    text = run["output"]["text"]
+    assert text.startswith("### Already in the log\n\n- `support/log.md:302` **duration-tag**")
+    assert text.count("\n- ") == 10
+    assert annotations == [
+        {
+            "path": LOG_PATH,
+            "start_line": 7,
+            "end_line": 7,
+            "annotation_level": "failure",
+            "message": PARTICIPANTS_MESSAGE,
+            "title": "chronolog participants",
+            "raw_details": "Safe fix: Start the entry with `@Codertocat`",
+        }
     ]
 
 
@@ -229,8 +242,10 @@ async def test_an_invalid_config_fails_the_check_on_the_config_file(
 
     await run_check(github_app, synchronize)
 
+    # The files are listed only to see whether the pull request changes the config.
     assert fake.routes() == [
         f"GET {REPO}/contents/.github/chronolog.yml",
+        f"GET {REPO}/pulls/2/files",
         f"POST {REPO}/check-runs",
     ]
     run = only(fake, f"POST {REPO}/check-runs")
@@ -258,7 +273,7 @@ async def test_configured_logs_are_checked_without_detection(
     # docs/guide.md looks like a log, but `logs:` does not name it: it is never read.
     assert f"GET {REPO}/contents/docs/guide.md" not in fake.routes()
     run = only(fake, f"POST {REPO}/check-runs")
-    assert run["output"]["summary"].startswith("Checked 1 log: `support/log.md`.")
+    assert run["output"]["summary"].startswith("Checked 1 log, `support/log.md`: ")
 
 
 @pytest.mark.anyio
@@ -421,6 +436,9 @@ NEW_ENTRY = OLD_ENTRIES.replace(
 )
 
 
+ANNOTATE_FILE = "annotations: file\n"
+
+
 def assert_only_the_new_entry_gets_the_handle(run: dict[str, Any]) -> None:
     assert [
         (a["start_line"], a["annotation_level"], a.get("raw_details"))
@@ -437,7 +455,8 @@ def assert_only_the_new_entry_gets_the_handle(run: dict[str, Any]) -> None:
 async def test_only_entries_the_pull_request_added_get_the_authors_handle(
     fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
 ) -> None:
-    add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY)
+    # `annotations: file` shows the old entries' problems too: without a fix.
+    add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY, config=ANNOTATE_FILE)
 
     await run_check(github_app, synchronize)
 
@@ -450,7 +469,7 @@ async def test_only_entries_the_pull_request_added_get_the_authors_handle(
 async def test_an_unreadable_patch_is_replaced_by_a_diff_with_the_base(
     fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
 ) -> None:
-    pull = add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY)
+    pull = add_log_pull(fake, synchronize, base=OLD_ENTRIES, head=NEW_ENTRY, config=ANNOTATE_FILE)
     [entry] = [item for item in pull.files if item["filename"] == LOG_PATH]
     entry["patch"] = "Binary files differ"
 
@@ -503,3 +522,123 @@ async def test_ordinary_markdown_costs_no_read_of_its_base(
     reads = fake.calls(f"GET {REPO}/contents/support/log.md")
     assert [read.query["ref"] for read in reads] == [HEAD_SHA]
     assert only(fake, f"POST {REPO}/check-runs")["output"]["title"] == "No log changed"
+
+
+@pytest.mark.anyio
+async def test_the_reference_scenario_annotates_only_the_lines_the_pull_request_added(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    # Issue 10's scenario: one new entry on top of the reference log, with 16 old problems.
+    add_log_pull(fake, synchronize, base=reference_pull.BASE, head=reference_pull.HEAD)
+    pr = PullRequest.from_json(synchronize["pull_request"])
+    async with github_app.installation(synchronize["installation"]["id"]) as gh:
+        event_time = dt.datetime(2022, 11, 28, 9, 0, tzinfo=dt.UTC)
+        await check_pull_request(gh, PullCheck(pr, app_id=APP_ID, event_time=event_time))
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    rendered = reference_pull.reference_output(author="Codertocat")
+    assert run == {
+        "name": "chronolog",
+        "head_sha": HEAD_SHA,
+        "status": "completed",
+        "conclusion": "failure",
+        "output": {
+            "title": "3 problems introduced",
+            "summary": rendered.summary,
+            "text": rendered.text,
+            "annotations": [dict(a) for a in rendered.annotations],
+        },
+        "actions": [
+            {
+                "label": "Apply fixes",
+                "description": "Commit 19 safe fixes to this branch",
+                "identifier": "apply-fixes",
+            }
+        ],
+    }
+    assert [(a["start_line"], a["title"]) for a in run["output"]["annotations"]] == [
+        (5, "chronolog date-heading"),
+        (7, "chronolog duration-tag"),
+        (7, "chronolog participants"),
+    ]
+    assert "| `mojibake` | 0 | 6 |" in run["output"]["summary"]
+    assert [route for route in fake.routes() if route.startswith("PATCH")] == []
+
+
+@pytest.mark.anyio
+async def test_a_config_changed_in_the_pull_request_is_validated_on_its_lines(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    proposed = "rules:\n  participants: off\nannotations: everything\n"
+    add_log_pull(fake, synchronize, extra_head={".github/chronolog.yml": proposed})
+
+    await run_check(github_app, synchronize)
+
+    config_reads = fake.calls(f"GET {REPO}/contents/.github/chronolog.yml")
+    assert [call.query for call in config_reads] == [{"ref": "master"}, {"ref": HEAD_SHA}]
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert (run["conclusion"], run["output"]["title"]) == (
+        "failure",
+        "Invalid .github/chronolog.yml in this pull request",
+    )
+    # The proposed config's problem on its line; the logs judged by the default branch's
+    # config, where `participants` is on.
+    assert [
+        (a["path"], a["start_line"], a["title"], a["message"]) for a in run["output"]["annotations"]
+    ] == [
+        (
+            ".github/chronolog.yml",
+            3,
+            "chronolog config",
+            "unknown annotations `everything`; use added, diff_context or file",
+        ),
+        (LOG_PATH, 7, "chronolog participants", PARTICIPANTS_MESSAGE),
+    ]
+    assert (
+        "**The `.github/chronolog.yml` in this pull request is invalid** (1 problem, annotated "
+        "on its lines): merged, it would fail the check of every pull request until fixed. The "
+        "logs were checked with the default branch's config.\n\n"
+        "- line 3: unknown annotations `everything`; use added, diff_context or file\n"
+    ) in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_a_valid_config_in_the_pull_request_applies_only_once_merged(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    proposed = "rules:\n  participants: off\n"
+    add_log_pull(fake, synchronize, extra_head={".github/chronolog.yml": proposed})
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "1 problem introduced")
+    assert [a["title"] for a in run["output"]["annotations"]] == ["chronolog participants"]
+    assert (
+        "The `.github/chronolog.yml` in this pull request is valid; it applies once merged "
+        "(this check used the default branch's, so that a pull request cannot change its own "
+        "check).\n"
+    ) in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_a_pull_request_that_fixes_an_invalid_config_is_told_so(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(
+        fake,
+        synchronize,
+        config="rulez: {}\n",
+        extra_head={".github/chronolog.yml": "rules: {}\n"},
+    )
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert (run["conclusion"], run["output"]["title"]) == (
+        "failure",
+        "Invalid .github/chronolog.yml",
+    )
+    # The default branch's error is on another version of the file: not annotated here.
+    assert "annotations" not in run["output"]
+    assert "it fixes the default branch's" in run["output"]["summary"]

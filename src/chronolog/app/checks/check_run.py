@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chronolog.annotations import annotation_batches
 from chronolog.app.context import PullRequest
 from chronolog.app.github import Installation
-from chronolog.check_output import CheckRunOutput, annotation_batches
+from chronolog.check_output import CheckRunOutput
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, parse_config_
 from chronolog.parse import LogDecodeError, decode_log, parse_log
 from chronolog.pull import (
     CheckedLog,
+    changes_config,
     check_changed_log,
     files_to_read,
     is_changed_log,
     needs_base,
+    proposed_config_problems,
     unreadable_note,
 )
 from chronolog.rule import Context
@@ -85,6 +87,17 @@ async def read_changed_logs(
                 check_changed_log(changed, text, head, base_text, config=config, context=context)
             )
     return tuple(checked), tuple(notes)
+
+
+async def read_proposed_config(
+    gh: Installation, pr: PullRequest, files: Sequence[Mapping[str, Any]]
+) -> tuple[ConfigError, ...] | None:
+    """The problems of the `.github/chronolog.yml` the pull request changes, read at its
+    head commit (empty when valid); None when it does not change that file."""
+    if not changes_config(files):
+        return None
+    data = await gh.read_file(pr.repo, CONFIG_PATH, pr.head_sha)
+    return None if data is None else proposed_config_problems(data)
 
 
 async def _read_base(gh: Installation, pr: PullRequest, path: str) -> str | None:

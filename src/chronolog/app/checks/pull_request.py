@@ -16,7 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from chronolog.app.checks.check_run import CheckResult, publish, run_body, same_result
-from chronolog.app.checks.pull_logs import read_changed_logs, read_pull_config
+from chronolog.app.checks.pull_logs import (
+    read_changed_logs,
+    read_proposed_config,
+    read_pull_config,
+)
 from chronolog.app.context import PullCheck
 from chronolog.app.github import GitHubError, Installation, Repo, written_by_app
 from chronolog.config import ConfigError, RepoConfig
@@ -39,6 +43,10 @@ log = logging.getLogger(__name__)
 
 async def check_pull_request(gh: Installation, check: PullCheck) -> CheckResult:
     """Check the logs of `check.pr` at its head commit and publish one completed check run.
+
+    When the pull request changes `.github/chronolog.yml`, its version is validated too
+    (annotated on its lines, failing the run when invalid); the logs are still judged by
+    the default branch's config.
 
     With `look_for_existing`, a run of the same name this app already made on the head
     commit is looked up first: if its result is the same, nothing is written (a redelivery);
@@ -96,11 +104,14 @@ async def _check(
     logs: tuple[CheckedLog, ...] = ()
     notes: tuple[str, ...] = ()
     moved_to: str | None = None
+    # Listed even when the default branch's config is invalid: a pull request that
+    # changes the config is told whether its version is valid (and so fixes it).
+    files = await gh.list_pull_files(pr.repo, pr.number)
     if config_error is None:
-        files = await gh.list_pull_files(pr.repo, pr.number)
         moved_to = moved_on(files, pr.head_sha)
         logs, notes = await read_changed_logs(gh, pr, config, context, files)
-    found = LogsOfPull(config, config_error, logs, notes)
+    proposed = await read_proposed_config(gh, pr, files)
+    found = LogsOfPull(config, config_error, logs, notes, proposed)
 
     existing: Mapping[str, Any] | None = None
     if check.look_for_existing:
