@@ -225,13 +225,16 @@ def test_a_missing_file_is_reported_and_the_others_still_checked(
     )
 
 
-def test_a_directory_is_not_a_log(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_directory_without_markdown_is_a_usage_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (workdir / "logs").mkdir()
+    (workdir / "logs" / "notes.txt").write_text("## 25/11/2022\n", encoding="utf-8")
     assert run(capsys, "check", "logs") == (
         2,
         [],
         [
-            "chronolog: logs: cannot read: Is a directory",
+            "chronolog: logs: no Markdown file in this directory",
             "No problems found; 1 file could not be checked",
         ],
     )
@@ -326,10 +329,13 @@ def test_sarif_points_at_the_file_relative_to_the_working_directory(
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {
         "logs/support.md"
     }
+    # Without a column range of its own, the region ends after the line's text
+    # (`## 2022-11-19`: 13 code points; SARIF's endColumn is exclusive).
     assert results[3]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 11,
-        "endLine": 11,
         "startColumn": 1,
+        "endLine": 11,
+        "endColumn": 14,
     }
 
 
