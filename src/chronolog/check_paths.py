@@ -8,7 +8,8 @@
   matches any number of folders, and hidden files match only when the pattern says so.
 - `-` is the standard input.
 
-Each file is checked once, in the order named; a directory's or a glob's files are sorted.
+Each file is checked once (`log.md` and `./log.md` are one file), in the order named; a
+directory's or a glob's files are sorted.
 """
 
 from __future__ import annotations
@@ -37,18 +38,20 @@ class Expanded:
 
 def expand_paths(arguments: Sequence[str], project: Project, cwd: Path) -> Expanded:
     """Turn the command line's PATH arguments into the files to check (see the module)."""
-    paths: dict[str, None] = {}  # ordered, each once
+    paths: dict[str, str] = {}  # the file (resolved) -> the path as first named
     problems: list[str] = []
     for argument in arguments:
         found = list(_expand(argument, project, cwd))
+        for path in found:
+            paths.setdefault(path if path == STDIN else str((cwd / path).resolve()), path)
         if found:
-            paths.update(dict.fromkeys(found))
-        elif (cwd / argument).is_dir():
+            continue
+        if (cwd / argument).is_dir():
             wanted = "file the config's `logs:` names" if project.config.logs else "Markdown file"
             problems.append(f"{argument}: no {wanted} in this directory")
         else:
             problems.append(f"{argument}: the pattern matches no file")
-    return Expanded(tuple(paths), tuple(problems))
+    return Expanded(tuple(paths.values()), tuple(problems))
 
 
 def _expand(argument: str, project: Project, cwd: Path) -> Iterable[str]:
