@@ -6,10 +6,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from chronolog import __version__
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
-from chronolog.rule_docs import rule_doc
+from chronolog.rule_docs import absolute_links, release_url, rule_doc, rule_doc_url
 from chronolog.rules import ALL_RULES
 from chronolog.sarif import artifact_uri, format_sarif, sarif_log
 
@@ -164,15 +163,10 @@ def test_sarif_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
     assert date_heading["help"]["text"] == page
     assert date_heading["help"]["markdown"].startswith("# `date-heading` (error)\n")
     # The page's relative links point at the docs of this release on GitHub.
-    assert (
-        f"](https://github.com/chronolog/chronolog/blob/v{__version__}/docs/config.md"
-        "#inline-suppression)" in date_heading["help"]["markdown"]
-    )
+    docs = release_url()
+    assert f"]({docs}/docs/config.md#inline-suppression)" in date_heading["help"]["markdown"]
     assert "](../" not in date_heading["help"]["markdown"]
-    assert date_heading["helpUri"] == (
-        f"https://github.com/chronolog/chronolog/blob/v{__version__}"
-        "/src/chronolog/rules/docs/date-heading.md"
-    )
+    assert date_heading["helpUri"] == f"{docs}/src/chronolog/rules/docs/date-heading.md"
     assert date_heading["defaultConfiguration"] == {"level": "error"}
     for rule in driver["rules"]:
         assert rule["fullDescription"]["text"]
@@ -259,3 +253,18 @@ def test_sarif_columns_are_code_points_and_the_end_is_exclusive() -> None:
     (result,) = sarif_log([FileFindings("log.md", (finding,), lines)])["runs"][0]["results"]
     region = result["locations"][0]["physicalLocation"]["region"]
     assert lines[0][region["startColumn"] - 1 : region["endColumn"] - 1] == "ðŸ”¥"
+
+
+def test_help_links_point_at_the_release_or_at_main_between_releases() -> None:
+    base = "https://github.com/chronolog/chronolog/blob"
+    assert release_url("0.1.0") == f"{base}/v0.1.0"
+    assert release_url("1.2.3") == f"{base}/v1.2.3"
+    assert release_url("0.2.0.dev0") == f"{base}/main"
+    assert rule_doc_url("mojibake", "1.2.3") == (
+        f"{base}/v1.2.3/src/chronolog/rules/docs/mojibake.md"
+    )
+    page = "See [the config](../../../../docs/config.md#x), [a rule](mojibake.md), [web](https://e.org/a)."
+    assert absolute_links(page, "1.2.3") == (
+        f"See [the config]({base}/v1.2.3/docs/config.md#x), "
+        f"[a rule]({base}/v1.2.3/src/chronolog/rules/docs/mojibake.md), [web](https://e.org/a)."
+    )

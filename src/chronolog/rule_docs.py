@@ -22,9 +22,11 @@ _RELATIVE_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#|/)([^)\s]+)\)")
 
 
 def release_url(version: str = __version__) -> str:
-    """The repository's tree at the release tag of `version` (`v0.1.0`), where the docs of
-    that version are, whatever has changed on the default branch since."""
-    return f"{PROJECT_URL}/blob/v{version}"
+    """The repository's tree where the docs of `version` are: its release tag (`v0.1.0`),
+    whatever has changed on the default branch since; for a development version
+    (`0.2.0.dev0`, installed from a checkout between releases), the default branch."""
+    ref = "main" if ".dev" in version else f"v{version}"
+    return f"{PROJECT_URL}/blob/{ref}"
 
 
 def rule_doc_url(name: str, version: str = __version__) -> str:
