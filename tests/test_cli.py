@@ -437,6 +437,7 @@ def test_check_imports_no_server_code_and_only_the_output_it_writes(tmp_path: Pa
         f"code = main(['check', {str(log)!r}])\n"
         "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'pydantic', 'chronolog.app',\n"
         "         'chronolog.sarif', 'chronolog.git', 'chronolog.config_schema',\n"
+        "         'chronolog.rule_docs',\n"
         "         'markdown_it', 'yaml', 'cffi', 'pycparser')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
         "print(code)\n"
