@@ -45,7 +45,8 @@ def test_every_rule_has_what_code_scanning_requires(sarif: dict[str, object]) ->
         assert rule["shortDescription"]["text"]
         assert rule["fullDescription"]["text"]
         assert rule["fullDescription"]["text"] != rule["shortDescription"]["text"]
-        assert rule["help"]["text"] and rule["help"]["markdown"]
+        assert rule["help"]["text"]
+        assert rule["help"]["markdown"]
         assert rule["helpUri"].startswith("https://github.com/chronolog/chronolog/blob/")
         assert rule["defaultConfiguration"]["level"] in LEVELS
 
