@@ -205,3 +205,15 @@ def test_stdin_options_that_cannot_work_are_usage_errors(
     tree: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
 ) -> None:
     assert run(capsys, *argv) == (2, [], [f"chronolog: {message}"])
+
+
+def test_fix_on_stdin_that_is_not_a_log_gives_the_text_back(
+    tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tree / ".github").mkdir()
+    (tree / ".github" / "chronolog.yml").write_text("logs: ['docs/*.md']\n", encoding="utf-8")
+    stdin(monkeypatch, LOG)
+    argv = ["check", "--fix", "--force-exclude", "-", "--stdin-filename", "README.md"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (LOG, "All checks passed!\n")

@@ -93,10 +93,14 @@ def read_source(path: str, args: argparse.Namespace, stdin: BinaryIO) -> Source:
 
 def check_source(source: Source, run: CheckRun) -> Checked | None:
     """Check one log (fixing it first with `--fix`, or showing the fixes with `--diff`);
-    None when `--force-exclude` skips it. Raises `UsageError` when a fix cannot be written.
+    None when `--force-exclude` skips it (stdin with `--fix` then comes back unchanged).
+    Raises `UsageError` when a fix cannot be written.
     """
     path, text = source.name, source.text
     if run.args.force_exclude and not _is_log(Path(path), text, run):
+        if source.file is None and run.args.fix:
+            # A filter must give its text back, even when it is not a log to fix.
+            return Checked(FileFindings(path, ()), failing=False, new=0, fixed_text=text)
         return None
 
     diff = _diff(source, run.base)
