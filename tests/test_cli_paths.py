@@ -217,3 +217,18 @@ def test_fix_on_stdin_that_is_not_a_log_gives_the_text_back(
     assert main(argv) == 0
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == (LOG, "All checks passed!\n")
+
+
+def test_without_a_standard_input_only_dash_fails(
+    tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    assert run(capsys, "check", "top.md", "--select", "empty-entry")[0] == 1
+    assert run(capsys, "check", "-") == (
+        2,
+        [],
+        [
+            "chronolog: -: there is no standard input to read",
+            "No problems found; 1 file could not be checked",
+        ],
+    )

@@ -70,10 +70,12 @@ class CheckRun:
     base: Base | None
 
 
-def read_source(path: str, args: argparse.Namespace, stdin: BinaryIO) -> Source:
+def read_source(path: str, args: argparse.Namespace, stdin: BinaryIO | None) -> Source:
     """The text at `path` (`-`: stdin, named `--stdin-filename`); raises `UsageError`."""
     if path == STDIN:
         name = args.stdin_filename or STDIN
+        if stdin is None:
+            raise UsageError(f"{name}: there is no standard input to read")
         try:
             data = stdin.read()
         except OSError as error:

@@ -51,7 +51,9 @@ def run_check_on_console(args: argparse.Namespace) -> int:
     colour = args.format == "text" and not args.output_file
     colour = colour and wants_colour(sys.stdout, os.environ)
     try:
-        code = run_check(args, sys.stdout, sys.stderr, sys.stdin.buffer, colour=colour)
+        # No stdin at all (a service started with it closed) is a problem only for `-`.
+        stdin = getattr(sys.stdin, "buffer", None)
+        code = run_check(args, sys.stdout, sys.stderr, stdin, colour=colour)
         sys.stdout.flush()
     except BrokenPipeError:
         # `chronolog check big.md | head`: stop without a traceback, and keep Python's
@@ -68,7 +70,7 @@ def run_check(
     args: argparse.Namespace,
     stdout: TextIO,
     stderr: TextIO,
-    stdin: BinaryIO,
+    stdin: BinaryIO | None,
     *,
     colour: bool = False,
 ) -> int:
