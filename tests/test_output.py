@@ -160,7 +160,8 @@ def test_sarif_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
         "calendar, optionally followed by a space and a note:"
     }
     page = rule_doc("date-heading")
-    assert date_heading["help"]["text"] == page
+    assert date_heading["help"]["text"] == date_heading["help"]["markdown"]
+    assert date_heading["help"]["text"] == absolute_links(page)
     assert date_heading["help"]["markdown"].startswith("# `date-heading` (error)\n")
     # The page's relative links point at the docs of this release on GitHub.
     docs = release_url()

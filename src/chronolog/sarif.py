@@ -94,12 +94,14 @@ def _region(finding: Finding, lines: Sequence[str]) -> dict[str, int]:
 
 def _sarif_rule(rule: Rule) -> dict[str, Any]:
     page = rule_doc(rule.name)
+    # Read outside the repository, the page's relative links would lead nowhere.
+    helped = absolute_links(page)
     return {
         "id": rule.name,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": first_paragraph(page) or rule.summary},
-        "help": {"text": page, "markdown": absolute_links(page)},
+        "help": {"text": helped, "markdown": helped},
         "helpUri": rule_doc_url(rule.name),
         "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
     }
