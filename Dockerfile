@@ -15,12 +15,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # Dependencies first, in their own layer: a change to the source does not reinstall them.
-# (An empty package stands in for the source; the version in pyproject.toml is static.)
+# (An empty package stands in for the source, with a stand-in version: pyproject.toml reads
+# the version from chronolog/__init__.py, and the real one would redo this layer on release.)
 # DL3013 asks for `pkg==version`: these install the local project, whose dependencies'
 # ranges pyproject.toml bounds.
 COPY pyproject.toml README.md ./
 # hadolint ignore=DL3013
-RUN mkdir -p src/chronolog/app && touch src/chronolog/__init__.py \
+RUN mkdir -p src/chronolog/app && echo '__version__ = "0"' > src/chronolog/__init__.py \
     && pip install ".[app]" && pip uninstall -y chronolog && rm -rf src
 # The server needs the `app` extra; a plain `pip install .` is the linter alone.
 COPY src ./src

@@ -91,8 +91,3 @@ def test_the_pre_commit_hook_checks_the_staged_diff() -> None:
         ("chronolog", "chronolog check --force-exclude --diff-base HEAD"),
         ("chronolog-all", "chronolog check --force-exclude"),
     ]
-
-
-def test_no_document_pins_a_revision_that_does_not_exist() -> None:
-    for path in (ROOT / "README.md", ROOT / "docs" / "cli.md"):
-        assert "rev: v0.1.0" not in path.read_text(encoding="utf-8")

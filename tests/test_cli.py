@@ -225,13 +225,16 @@ def test_a_missing_file_is_reported_and_the_others_still_checked(
     )
 
 
-def test_a_directory_is_not_a_log(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_directory_without_markdown_is_a_usage_error(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (workdir / "logs").mkdir()
+    (workdir / "logs" / "notes.txt").write_text("## 25/11/2022\n", encoding="utf-8")
     assert run(capsys, "check", "logs") == (
         2,
         [],
         [
-            "chronolog: logs: cannot read: Is a directory",
+            "chronolog: logs: no Markdown file in this directory",
             "No problems found; 1 file could not be checked",
         ],
     )
@@ -326,10 +329,13 @@ def test_sarif_points_at_the_file_relative_to_the_working_directory(
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results} == {
         "logs/support.md"
     }
+    # Without a column range of its own, the region ends after the line's text
+    # (`## 2022-11-19`: 13 code points; SARIF's endColumn is exclusive).
     assert results[3]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 11,
-        "endLine": 11,
         "startColumn": 1,
+        "endLine": 11,
+        "endColumn": 14,
     }
 
 
@@ -431,6 +437,7 @@ def test_check_imports_no_server_code_and_only_the_output_it_writes(tmp_path: Pa
         f"code = main(['check', {str(log)!r}])\n"
         "heavy = ('starlette', 'httpx', 'githubkit', 'uvicorn', 'pydantic', 'chronolog.app',\n"
         "         'chronolog.sarif', 'chronolog.git', 'chronolog.config_schema',\n"
+        "         'chronolog.rule_docs',\n"
         "         'markdown_it', 'yaml', 'cffi', 'pycparser')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
         "print(code)\n"

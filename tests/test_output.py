@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
+from chronolog.rule_docs import absolute_links, release_url, rule_doc, rule_doc_url
 from chronolog.rules import ALL_RULES
 from chronolog.sarif import artifact_uri, format_sarif, sarif_log
 
@@ -152,29 +154,51 @@ def test_sarif_has_the_shape_code_scanning_reads(tmp_path: Path) -> None:
     assert [rule["id"] for rule in driver["rules"]] == [rule.name for rule in ALL_RULES]
     date_heading = driver["rules"][0]
     assert date_heading["shortDescription"]["text"] == ALL_RULES[0].summary
-    assert date_heading["helpUri"].endswith("/docs/rules/date-heading.md")
+    # GitHub's "SARIF support for code scanning" asks every rule for these.
+    assert date_heading["fullDescription"] == {
+        "text": "Every H2 heading is an ISO 8601 date, `YYYY-MM-DD`, that exists in the "
+        "calendar, optionally followed by a space and a note:"
+    }
+    page = rule_doc("date-heading")
+    assert date_heading["help"]["text"] == date_heading["help"]["markdown"]
+    assert date_heading["help"]["text"] == absolute_links(page)
+    assert date_heading["help"]["markdown"].startswith("# `date-heading` (error)\n")
+    # The page's relative links point at the docs of this release on GitHub.
+    docs = release_url()
+    assert f"]({docs}/docs/config.md#inline-suppression)" in date_heading["help"]["markdown"]
+    assert "](../" not in date_heading["help"]["markdown"]
+    assert date_heading["helpUri"] == f"{docs}/src/chronolog/rules/docs/date-heading.md"
     assert date_heading["defaultConfiguration"] == {"level": "error"}
+    for rule in driver["rules"]:
+        assert rule["fullDescription"]["text"]
+        assert rule["help"]["text"].startswith(f"# `{rule['id']}` (")
+        assert rule["helpUri"].endswith(f"/{rule['id']}.md")
     levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}
     assert levels["mojibake"] == "warning"
+    assert run["columnKind"] == "unicodeCodePoints"
 
     first, second = run["results"]
     assert first["ruleId"] == "date-heading"
     assert first["ruleIndex"] == 0
     assert first["level"] == "error"
     assert first["message"] == {"text": "`## 25/11/2022` is not an ISO 8601 date"}
+    # No end column of its own: the region ends after the line's text (`line 3`).
     assert first["locations"] == [
         {
             "physicalLocation": {
                 "artifactLocation": {"uri": "logs/log.md"},
-                "region": {"startLine": 3, "endLine": 3, "startColumn": 1},
+                "region": {"startLine": 3, "startColumn": 1, "endLine": 3, "endColumn": 7},
             }
         }
     ]
+    assert first["partialFingerprints"]["primaryLocationLineHash"] == (
+        hashlib.sha256(b"line 3").hexdigest()[:16] + ":1"
+    )
     assert second["level"] == "warning"
     assert second["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 5,
-        "endLine": 5,
         "startColumn": 10,
+        "endLine": 5,
         "endColumn": 22,
     }
     assert json.loads(format_sarif(results(HEADING, path=path), root=tmp_path)) == sarif_log(
@@ -208,3 +232,40 @@ def test_repeated_identical_findings_get_distinct_fingerprints() -> None:
     assert prints[0].endswith(":1")
     assert prints[1].endswith(":2")
     assert prints[0].split(":")[0] == prints[1].split(":")[0]
+
+
+def test_sarif_line_hashes_count_repeats_and_ignore_indentation() -> None:
+    def hashes(lines: tuple[str, ...], *at: int) -> list[str]:
+        found = tuple(Finding("mojibake", Severity.WARNING, n, n, "m") for n in at)
+        log = sarif_log([FileFindings("log.md", found, lines)])
+        return [
+            r["partialFingerprints"]["primaryLocationLineHash"] for r in log["runs"][0]["results"]
+        ]
+
+    digest = hashlib.sha256("cafÃ©".encode()).hexdigest()[:16]
+    assert hashes(("cafÃ©", "  cafÃ©", "other"), 1, 2) == [f"{digest}:1", f"{digest}:2"]
+    assert hashes(("# Log", "", "cafÃ©"), 3) == [f"{digest}:1"]
+
+
+def test_sarif_columns_are_code_points_and_the_end_is_exclusive() -> None:
+    # A line holding an emoji (two UTF-16 code units, one code point) before the span.
+    finding = Finding("mojibake", Severity.WARNING, 1, 1, "m", column=3, end_column=7)
+    lines = ("🔥 ðŸ”¥ after",)
+    (result,) = sarif_log([FileFindings("log.md", (finding,), lines)])["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert lines[0][region["startColumn"] - 1 : region["endColumn"] - 1] == "ðŸ”¥"
+
+
+def test_help_links_point_at_the_release_or_at_main_between_releases() -> None:
+    base = "https://github.com/chronolog/chronolog/blob"
+    assert release_url("0.1.0") == f"{base}/v0.1.0"
+    assert release_url("1.2.3") == f"{base}/v1.2.3"
+    assert release_url("0.2.0.dev0") == f"{base}/main"
+    assert rule_doc_url("mojibake", "1.2.3") == (
+        f"{base}/v1.2.3/src/chronolog/rules/docs/mojibake.md"
+    )
+    page = "See [the config](../../../../docs/config.md#x), [a rule](mojibake.md), [web](https://e.org/a)."
+    assert absolute_links(page, "1.2.3") == (
+        f"See [the config]({base}/v1.2.3/docs/config.md#x), "
+        f"[a rule]({base}/v1.2.3/src/chronolog/rules/docs/mojibake.md), [web](https://e.org/a)."
+    )

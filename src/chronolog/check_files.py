@@ -1,30 +1,29 @@
-"""`chronolog check` on files: the project's config, the logs it names, `--fix` written
-back, and `--diff-base` marking what is new as the app's check run does.
+"""`chronolog check` on one file: read it (or stdin), check it, fix it (`--fix` writes it
+back, `--diff` only shows the change) and mark with `--diff-base` what is new, as the app's
+check run does.
 
 The checking itself is the core's (`check_log`, `fix_text`); this module reads and writes
-files and asks git, and nothing else.
+files and asks git, and nothing else. The run over many files is `chronolog.cli_check`'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
-from collections.abc import Sequence
+import difflib
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from chronolog.annotations import EXISTING_PREFIX
-from chronolog.check import UnknownRuleError, check_log, fix_text
+from chronolog.check import check_log, fix_text
 from chronolog.check_output import mark_findings
 from chronolog.config import RepoConfig
 from chronolog.detect import is_log_file
 from chronolog.diff import FileDiff
 from chronolog.model import Finding, Severity
-from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
+from chronolog.output import FileFindings
 from chronolog.parse import LogDecodeError, decode_log, parse_log, split_lines
-from chronolog.project import Project, ProjectError, configured_logs, load_project
-from chronolog.rule import Context, Rule, latest_current_date
+from chronolog.rule import Context, Rule
 
 if TYPE_CHECKING:
     from chronolog.git import Base
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+STDIN = "-"
 
 
 class UsageError(Exception):
@@ -39,16 +39,28 @@ class UsageError(Exception):
 
 
 @dataclasses.dataclass(frozen=True)
+class Source:
+    """A log to check: its name in messages, its text, and its file (None for stdin)."""
+
+    name: str
+    text: str
+    file: Path | None
+
+
+@dataclasses.dataclass(frozen=True)
 class Checked:
-    """One file's findings to print, and whether one of them fails the run."""
+    """One file's findings to print, whether one of them fails the run, and its fixes."""
 
     result: FileFindings
     failing: bool
     new: int  # findings on lines changed since `--diff-base` (all of them without it)
+    fixed: int = 0  # fixes written (`--fix`), or that `--diff` shows
+    diff: str = ""  # `--diff`: the fixes as a unified diff
+    fixed_text: str | None = None  # stdin with `--fix`: the text to print
 
 
 @dataclasses.dataclass(frozen=True)
-class _Run:
+class CheckRun:
     """What every file of one `chronolog check` shares."""
 
     config: RepoConfig
@@ -59,102 +71,42 @@ class _Run:
     base: Base | None
 
 
-def run_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """`chronolog check`: findings to `stdout`, summary and file errors to `stderr`."""
-    cwd = Path.cwd()
-    try:
-        project = load_project(cwd, config=args.config, isolated=args.isolated)
-        rules = project.config.rules(args.select, args.ignore)
-    except (ProjectError, UnknownRuleError) as error:
-        raise UsageError(str(error)) from None
-    paths = list(args.paths) or _configured_paths(project, cwd)
-    base = None
-    if args.diff_base is not None:
-        from chronolog.git import GitError, resolve_base  # only `--diff-base` runs git
-
+def read_source(path: str, args: argparse.Namespace, stdin: BinaryIO | None) -> Source:
+    """The text at `path` (`-`: stdin, named `--stdin-filename`); raises `UsageError`."""
+    if path == STDIN:
+        name = args.stdin_filename or STDIN
+        if stdin is None:
+            raise UsageError(f"{name}: there is no standard input to read")
         try:
-            base = resolve_base(args.diff_base, cwd)
-        except GitError as error:
-            raise UsageError(str(error)) from None
-    today = latest_current_date(dt.datetime.now(dt.UTC))
-    context = Context(today=today, author=args.author)
-    run = _Run(project.config, project.root, rules, context, args, base)
-
-    checked: list[Checked] = []
-    unreadable = 0
-    for path in paths:
-        try:
-            result = _check_file(path, run, stderr)
-        except UsageError as error:
-            print(f"chronolog: {error}", file=stderr)
-            unreadable += 1
-            continue
-        if result is not None:
-            checked.append(result)
-
-    results = [item.result for item in checked]
-    unsafe = bool(args.unsafe_fixes)
-    _write_findings(args.format, results, stdout, unsafe=unsafe)
-    if args.format == "text":
-        summary = summary_line(results, unsafe=unsafe, unreadable=unreadable)
-        if base is not None and any(item.result.findings for item in checked):
-            new = sum(item.new for item in checked)
-            total = sum(len(item.result.findings) for item in checked)
-            summary += f"; {new} new since {base.name}, {total - new} existing"
-        print(summary, file=stderr)
-    if unreadable:
-        return EXIT_USAGE
-    return EXIT_FINDINGS if any(item.failing for item in checked) else EXIT_OK
-
-
-def _configured_paths(project: Project, cwd: Path) -> list[str]:
-    """The logs `chronolog check` without a path checks: those the config's `logs:` names."""
-    config = project.config_path
-    if config is None or not project.config.logs:
-        where = "no `logs:` in " + str(config) if config else "no .github/chronolog.yml found"
-        raise UsageError(
-            f"no PATH given and {where}: name the log files, or list them under `logs:`"
-        )
-    paths = configured_logs(project, cwd)
-    if not paths:
-        raise UsageError(f"the `logs:` of {config} name no file under {project.root}")
-    return paths
-
-
-def _write_findings(
-    format_: str, results: Sequence[FileFindings], stdout: TextIO, *, unsafe: bool
-) -> None:
-    """Render `results` in `format_`; SARIF's module is imported only when it is used."""
-    if format_ == "text":
-        stdout.write(format_text(results, unsafe=unsafe))
-    elif format_ == "json":
-        stdout.write(format_json(results, unsafe=unsafe))
-    elif format_ == "github":
-        stdout.write(format_github(results))
+            data = stdin.read()
+        except OSError as error:
+            raise UsageError(f"{name}: cannot read stdin: {error.strerror or error}") from None
+        file = None
     else:
-        from chronolog.sarif import format_sarif
-
-        stdout.write(format_sarif(results))
-
-
-def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked | None:
-    """Check one file (fixing it first with `--fix`); None when `--force-exclude` skips it.
-
-    Raises `UsageError` when it cannot be read.
-    """
-    file = Path(path)
+        name, file = path, Path(path)
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
     try:
-        data = file.read_bytes()
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        text = decode_log(data, path)
+        return Source(name, decode_log(data, name), file)
     except LogDecodeError as error:
         raise UsageError(str(error)) from None
-    if run.args.force_exclude and not _is_log(file, text, run):
+
+
+def check_source(source: Source, run: CheckRun) -> Checked | None:
+    """Check one log (fixing it first with `--fix`, or showing the fixes with `--diff`);
+    None when `--force-exclude` skips it (stdin with `--fix` then comes back unchanged).
+    Raises `UsageError` when a fix cannot be written.
+    """
+    path, text = source.name, source.text
+    if run.args.force_exclude and not _is_log(Path(path), text, run):
+        if source.file is None and run.args.fix:
+            # A filter must give its text back, even when it is not a log to fix.
+            return Checked(FileFindings(path, ()), failing=False, new=0, fixed_text=text)
         return None
 
-    diff = _diff(path, run.base)
+    diff = _diff(source, run.base)
     context = run.context
     if diff is not None:
         # As in the app: the change's own entries are the ones blamed (newest-first).
@@ -162,7 +114,7 @@ def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked | None:
             context, changed_lines=diff.added_lines(len(split_lines(text)[0]))
         )
     severities = run.config.severities
-    if not run.args.fix:
+    if not (run.args.fix or run.args.diff):
         log = parse_log(text)
         findings = tuple(check_log(log, context, run.rules, severities))
         return _marked(path, findings, log.lines, diff)
@@ -170,19 +122,40 @@ def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked | None:
     result = fix_text(
         text, context, run.rules, unsafe=bool(run.args.unsafe_fixes), severities=severities
     )
+    lines = tuple(split_lines(result.text)[0])
+    if run.args.diff:
+        checked = _marked(path, result.remaining, lines, diff)
+        shown = unified_diff(path, text, result.text)
+        return dataclasses.replace(checked, fixed=result.fixed, diff=shown)
+    if source.file is None:
+        checked = _marked(path, result.remaining, lines, diff)
+        return dataclasses.replace(checked, fixed=result.fixed, fixed_text=result.text)
     if result.text != text:
         try:
-            file.write_bytes(result.text.encode("utf-8"))
+            source.file.write_bytes(result.text.encode("utf-8"))
         except OSError as error:
             raise UsageError(f"{path}: cannot write the fixes: {error.strerror or error}") from None
-        diff = _diff(path, run.base)  # the fixes moved lines: ask again about the file written
-    if result.fixed:
-        noun = "problem" if result.fixed == 1 else "problems"
-        print(f"Fixed {result.fixed} {noun} in {path}", file=stderr)
-    return _marked(path, result.remaining, tuple(split_lines(result.text)[0]), diff)
+        diff = _diff(source, run.base)  # the fixes moved lines: ask again about the file written
+    return dataclasses.replace(_marked(path, result.remaining, lines, diff), fixed=result.fixed)
 
 
-def _is_log(file: Path, text: str, run: _Run) -> bool:
+def unified_diff(path: str, before: str, after: str) -> str:
+    """The change from `before` to `after` as a unified diff with 3 lines of context,
+    `--- path` / `+++ path` (ruff's header); empty when they are equal."""
+    if before == after:
+        return ""
+    shown = []
+    for line in difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
+    ):
+        if line.endswith(("\n", "\r")):
+            shown.append(line)
+        else:  # the file's last line has no line break
+            shown.append(f"{line}\n\\ No newline at end of file\n")
+    return "".join(shown)
+
+
+def _is_log(file: Path, text: str, run: CheckRun) -> bool:
     """Whether the app would check this file: `logs:` names it or, without `logs:`, it is
     Markdown that looks like a log (`chronolog.detect`, the app's own test)."""
     try:
@@ -192,14 +165,15 @@ def _is_log(file: Path, text: str, run: _Run) -> bool:
     return is_log_file(run.config, relative, text)
 
 
-def _diff(path: str, base: Base | None) -> FileDiff | None:
-    """The file's diff since `--diff-base`; None without that option."""
-    if base is None:
+def _diff(source: Source, base: Base | None) -> FileDiff | None:
+    """The file's diff since `--diff-base`; None without that option (or for stdin, which
+    `chronolog.cli_check` refuses with it)."""
+    if base is None or source.file is None:
         return None
     from chronolog.git import GitError, diff_since
 
     try:
-        return diff_since(base, path)
+        return diff_since(base, source.name)
     except GitError as error:
         raise UsageError(str(error)) from None
 

@@ -1,8 +1,9 @@
-"""The `chronolog` command: `check` (the linter), `serve` (the GitHub App) and `backlinks`.
+"""The `chronolog` command: `check` (the linter), `config`, `rule`, `report`, `serve` (the
+GitHub App), `redeliver` and `backlinks`, each handed to its module.
 
-Only `check` runs here; the server and the backfill live in `chronolog.app` and are
-imported when their subcommand runs, so `chronolog check` never loads starlette,
-httpx or githubkit.
+The grammar is `chronolog.cli_args`; `check` runs in `chronolog.cli_check`. The server and
+the backfill live in `chronolog.app` and are imported when their subcommand runs, so
+`chronolog check` never loads starlette, httpx or githubkit.
 """
 
 from __future__ import annotations
@@ -10,168 +11,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
-import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from chronolog import __version__
-from chronolog.check_files import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError, run_check
-from chronolog.handles import is_github_login
-from chronolog.output import FORMATS
+from chronolog.check_files import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
+from chronolog.cli_args import build_parser
 
-EXIT_INTERRUPTED = 130
+__all__ = ["build_parser", "main"]
+
 APP_EXTRA = "pip install 'chronolog[app]'"
-
-# GitHub's login syntax: letters, digits and single inner hyphens, at most 39 characters.
-REPO_NAME = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
-
-
-def _rule_names(value: str) -> list[str]:
-    return [name.strip() for name in value.split(",") if name.strip()]
-
-
-def _author(value: str) -> str:
-    login = value.removeprefix("@")
-    if not is_github_login(login):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a GitHub login")
-    return login
-
-
-def _port(value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 65536:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port (1-65535)")
-    return int(value)
-
-
-def _repo(value: str) -> str:
-    if not REPO_NAME.fullmatch(value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not OWNER/REPO")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="chronolog", description="Keep a team's dated Markdown log honest."
-    )
-    parser.add_argument("--version", action="version", version=f"chronolog {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    check = commands.add_parser(
-        "check",
-        help="lint Markdown logs",
-        description="Lint dated Markdown logs. Exit 0 when no error remains, 1 when one "
-        "does, 2 on a usage error or a file that cannot be read as UTF-8.",
-    )
-    check.add_argument(
-        "paths",
-        nargs="*",
-        metavar="PATH",
-        help="log files to check (default: those the config's `logs:` names)",
-    )
-    check.add_argument("--format", choices=FORMATS, default="text", help="output format")
-    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    check.add_argument(
-        "--unsafe-fixes",
-        action="store_true",
-        help="count unsafe fixes as fixable; with --fix, apply them too",
-    )
-    check.add_argument(
-        "--select",
-        type=_rule_names,
-        action="extend",
-        metavar="RULES",
-        help="only these rules (comma-separated names)",
-    )
-    check.add_argument(
-        "--ignore",
-        type=_rule_names,
-        action="extend",
-        default=[],
-        metavar="RULES",
-        help="skip these rules (comma-separated names)",
-    )
-    check.add_argument(
-        "--author",
-        type=_author,
-        metavar="HANDLE",
-        help="GitHub login the participants fix inserts (`name` or `@name`)",
-    )
-    check.add_argument(
-        "--diff-base",
-        metavar="REF",
-        help="fail only on problems on lines changed since the git revision REF "
-        "(e.g. origin/main; HEAD in a pre-commit hook); the others are marked existing",
-    )
-    check.add_argument(
-        "--force-exclude",
-        action="store_true",
-        help="skip named files the app would not check: not named by the config's `logs:` "
-        "or, without `logs:`, not looking like a log (for pre-commit)",
-    )
-    _add_config_options(check)
-
-    config = commands.add_parser("config", help="check or describe .github/chronolog.yml")
-    config_commands = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
-    config_check = config_commands.add_parser(
-        "check",
-        help="validate a config file",
-        description="Validate a config file: exit 0 when it is valid, 1 when it is not "
-        "(one line per problem, naming its line), 2 when there is none or it cannot be read.",
-    )
-    config_check.add_argument(
-        "path", nargs="?", metavar="PATH", help="default: the config `check` would use"
-    )
-    config_commands.add_parser("schema", help="print the config's JSON Schema")
-
-    serve = commands.add_parser("serve", help="run the GitHub App's web server")
-    serve.add_argument("--host", help="address (default: env HOST, else 0.0.0.0)")
-    serve.add_argument("--port", type=_port, help="port (default: env PORT, else 8080)")
-
-    from chronolog.stats_cli import add_report_command  # stdlib only: cheap
-
-    add_report_command(commands)
-
-    backlinks = commands.add_parser("backlinks", help="cross-link log entries and issues")
-    backlinks_commands = backlinks.add_subparsers(
-        dest="backlinks_command", required=True, metavar="COMMAND"
-    )
-    backfill = backlinks_commands.add_parser(
-        "backfill", help="post backlinks for every reference already in a repository's log"
-    )
-    backfill.add_argument("--repo", required=True, type=_repo, metavar="OWNER/REPO")
-    backfill.add_argument("--path", metavar="PATH", help="the log's path in the repository")
-    backfill.add_argument(
-        "--dry-run", action="store_true", help="print what would be posted, post nothing"
-    )
-    redeliver = commands.add_parser(
-        "redeliver", help="ask GitHub again for the webhooks chronolog missed (3 days at most)"
-    )
-    redeliver.add_argument(
-        "--since",
-        metavar="DURATION",
-        help="look back this far, like 6h or 2d (default: back to the last delivery a sweep saw)",
-    )
-    redeliver.add_argument(
-        "--dry-run", action="store_true", help="list the missed deliveries, ask for none"
-    )
-    return parser
-
-
-def _add_config_options(command: argparse.ArgumentParser) -> None:
-    where = command.add_mutually_exclusive_group()
-    where.add_argument(
-        "--config",
-        metavar="PATH",
-        help="the config file to use (default: .github/chronolog.yml here or above, "
-        "up to the repository root)",
-    )
-    where.add_argument(
-        "--isolated", action="store_true", help="ignore every config file: the defaults apply"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -188,9 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         if args.command == "check":
-            return _run_check_to_console(args)
+            from chronolog.cli_check import run_check_on_console
+
+            return run_check_on_console(args)
         if args.command == "config":
             return run_config_command(args, sys.stdout)
+        if args.command == "rule":
+            return run_rule_command(args, sys.stdout)
         if args.command == "report":
             from chronolog.stats_cli import run_report
 
@@ -206,20 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _run_check_to_console(args: argparse.Namespace) -> int:
-    """`run_check` on stdout and stderr, quiet when the reader of stdout goes away."""
-    try:
-        code = run_check(args, sys.stdout, sys.stderr)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # `chronolog check big.md | head`: stop without a traceback, and keep Python's
-        # final flush from failing again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_FINDINGS
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    return code
+def run_rule_command(args: argparse.Namespace, stdout: TextIO) -> int:
+    """`chronolog rule NAME` prints the rule's page; `chronolog rule --all` lists the rules."""
+    from chronolog.rule_docs import rule_doc
+    from chronolog.rules import ALL_RULES, RULES_BY_NAME
+
+    if args.all:
+        width = max(len(rule.name) for rule in ALL_RULES)
+        for rule in ALL_RULES:
+            stdout.write(f"{rule.name:<{width}}  {rule.severity!s:<7}  {rule.summary}\n")
+        return EXIT_OK
+    if args.name not in RULES_BY_NAME:
+        known = ", ".join(RULES_BY_NAME)
+        raise UsageError(f"unknown rule {args.name}; the rules are: {known}")
+    stdout.write(rule_doc(args.name))
+    return EXIT_OK
 
 
 def run_config_command(args: argparse.Namespace, stdout: TextIO) -> int:

@@ -7,15 +7,18 @@ so the CLI decides where each goes (findings to stdout, the summary to stderr).
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chronolog.model import Applicability, Finding, Fix
+from chronolog.colour import BOLD, CYAN, DIM, RED, YELLOW, paint
+from chronolog.model import Applicability, Finding, Fix, Severity
 
 FORMATS = ("text", "json", "github", "sarif")
 PROJECT_URL = "https://github.com/chronolog/chronolog"
+_SEVERITY_COLOURS = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.NOTICE: CYAN}
 
 
 @dataclass(frozen=True)
@@ -32,25 +35,78 @@ def is_fixable(finding: Finding, *, unsafe: bool) -> bool:
     return finding.fix is not None and (unsafe or finding.fix.applicability is Applicability.SAFE)
 
 
-def format_text(results: Iterable[FileFindings], *, unsafe: bool = False) -> str:
+def format_text(
+    results: Iterable[FileFindings], *, unsafe: bool = False, colour: bool = False
+) -> str:
     """One line per finding, like ruff: `path:line:col: severity [rule] message`.
 
     A fix that `--fix` would apply is marked `(fixable)`; an unsafe one, when unsafe
-    fixes are off, `(fixable with --unsafe-fixes)`.
+    fixes are off, `(fixable with --unsafe-fixes)`. With `colour`, the path is bold, the
+    severity red, yellow or cyan, and the rule dim (ANSI codes; see `chronolog.colour`).
     """
     lines = []
     for result in results:
         for finding in result.findings:
-            line = (
-                f"{result.path}:{finding.line}:{finding.column}: "
-                f"{finding.severity} [{finding.rule}] {finding.message}"
-            )
+            where = f"{result.path}:{finding.line}:{finding.column}:"
+            severity, rule = str(finding.severity), f"[{finding.rule}]"
+            if colour:
+                where = paint(result.path, BOLD) + where.removeprefix(result.path)
+                severity = paint(severity, BOLD, _SEVERITY_COLOURS[finding.severity])
+                rule = paint(rule, DIM)
+            line = f"{where} {severity} {rule} {finding.message}"
             if is_fixable(finding, unsafe=unsafe):
                 line += " (fixable)"
             elif finding.fix is not None:
                 line += " (fixable with --unsafe-fixes)"
             lines.append(line)
     return "".join(f"{line}\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    """`--statistics`: how many findings one rule has, and how many `--fix` would fix."""
+
+    rule: str
+    severity: str  # the severity of its findings (the config's, else the rule's default)
+    count: int
+    fixable: int
+
+
+def rule_counts(results: Iterable[FileFindings], *, unsafe: bool = False) -> list[RuleCount]:
+    """The findings counted per rule, most first (ties by name), as ruff's `--statistics`."""
+    counts: dict[str, list[Finding]] = {}
+    for result in results:
+        for finding in result.findings:
+            counts.setdefault(finding.rule, []).append(finding)
+    rows = [
+        RuleCount(
+            rule,
+            str(found[0].severity),
+            len(found),
+            sum(is_fixable(finding, unsafe=unsafe) for finding in found),
+        )
+        for rule, found in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (-row.count, row.rule))
+
+
+def format_statistics(counts: Sequence[RuleCount], summaries: Mapping[str, str]) -> str:
+    """One aligned line per rule: count, name, `[*]` when `--fix` would fix some, summary."""
+    if not counts:
+        return ""
+    width = max(len(str(row.count)) for row in counts)
+    name_width = max(len(row.rule) for row in counts)
+    return "".join(
+        f"{row.count:>{width}}  {row.rule:<{name_width}}  {'[*]' if row.fixable else '[ ]'}  "
+        f"{summaries.get(row.rule, '')}".rstrip()
+        + "\n"
+        for row in counts
+    )
+
+
+def statistics_json(counts: Sequence[RuleCount]) -> str:
+    """`--statistics --format json`: an array of `{rule, severity, count, fixable}`."""
+    return json.dumps([dataclasses.asdict(row) for row in counts], indent=2) + "\n"
 
 
 def summary_line(

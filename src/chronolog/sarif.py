@@ -1,7 +1,15 @@
 """SARIF 2.1.0 for GitHub code scanning: one run, every rule, one result per finding.
 
-Kept apart from `chronolog.output` so that `chronolog check` loads it (and hashing and URL
-quoting) only with `--format sarif`.
+What GitHub's "SARIF support for code scanning" asks of each rule (`id`, `shortDescription`,
+`fullDescription`, `help`, `helpUri`) and of each result (`ruleId`, `message`, a location
+with a full region, `partialFingerprints.primaryLocationLineHash`) is filled in, so the
+upload action has nothing to compute and an alert keeps its identity across runs.
+
+Columns count Unicode code points (Python's string indices), and the run says so with
+`columnKind: unicodeCodePoints`; the region's `endColumn` is exclusive, as SARIF defines it.
+
+Kept apart from `chronolog.output` so that `chronolog check` loads it (and hashing, URL
+quoting and the rule pages) only with `--format sarif`.
 """
 
 from __future__ import annotations
@@ -16,14 +24,16 @@ from typing import Any
 from urllib.parse import quote
 
 from chronolog import __version__
-from chronolog.model import Severity
+from chronolog.model import Finding, Severity
 from chronolog.output import PROJECT_URL, FileFindings
 from chronolog.rule import Rule
+from chronolog.rule_docs import absolute_links, first_paragraph, rule_doc, rule_doc_url
 from chronolog.rules import ALL_RULES
 
-RULE_DOCS_URL = f"{PROJECT_URL}/blob/main/docs/rules/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "chronolog/v1"
+LINE_HASH_KEY = "primaryLocationLineHash"
+COLUMN_KIND = "unicodeCodePoints"
 
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTICE: "note"}
 
@@ -53,12 +63,46 @@ def _fingerprints(result: FileFindings) -> list[str]:
     return fingerprints
 
 
+def _line_hashes(result: FileFindings) -> list[str]:
+    """`primaryLocationLineHash` of each finding: a hash of its first line's text (spaces
+    at the ends ignored) and that text's occurrence among the file's findings, so that
+    code scanning matches an alert to its line when lines above it move."""
+    seen: Counter[str] = Counter()
+    hashes = []
+    for finding in result.findings:
+        text = result.lines[finding.line - 1].strip() if finding.line <= len(result.lines) else ""
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        seen[digest] += 1
+        hashes.append(f"{digest}:{seen[digest]}")
+    return hashes
+
+
+def _region(finding: Finding, lines: Sequence[str]) -> dict[str, int]:
+    """The finding's region; without an end column it ends after its last line's text."""
+    region = {
+        "startLine": finding.line,
+        "startColumn": finding.column,
+        "endLine": finding.end_line,
+    }
+    if finding.end_column is not None:
+        region["endColumn"] = finding.end_column
+    elif finding.end_line <= len(lines):
+        end = len(lines[finding.end_line - 1]) + 1
+        region["endColumn"] = max(end, finding.column) if finding.end_line == finding.line else end
+    return region
+
+
 def _sarif_rule(rule: Rule) -> dict[str, Any]:
+    page = rule_doc(rule.name)
+    # Read outside the repository, the page's relative links would lead nowhere.
+    helped = absolute_links(page)
     return {
         "id": rule.name,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "helpUri": f"{RULE_DOCS_URL}{rule.name}.md",
+        "fullDescription": {"text": first_paragraph(page) or rule.summary},
+        "help": {"text": helped, "markdown": helped},
+        "helpUri": rule_doc_url(rule.name),
         "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
     }
 
@@ -71,14 +115,9 @@ def sarif_log(
     sarif_results = []
     for result in results:
         uri = artifact_uri(result.path, root)
-        for finding, fingerprint in zip(result.findings, _fingerprints(result), strict=True):
-            region: dict[str, int] = {
-                "startLine": finding.line,
-                "endLine": finding.end_line,
-                "startColumn": finding.column,
-            }
-            if finding.end_column is not None:
-                region["endColumn"] = finding.end_column
+        prints = zip(result.findings, _fingerprints(result), _line_hashes(result), strict=True)
+        for finding, fingerprint, line_hash in prints:
+            region = _region(finding, result.lines)
             sarif_result: dict[str, Any] = {
                 "ruleId": finding.rule,
                 "level": _SARIF_LEVELS[finding.severity],
@@ -86,7 +125,7 @@ def sarif_log(
                 "locations": [
                     {"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}
                 ],
-                "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+                "partialFingerprints": {LINE_HASH_KEY: line_hash, FINGERPRINT_KEY: fingerprint},
             }
             if finding.rule in rule_index:
                 sarif_result["ruleIndex"] = rule_index[finding.rule]
@@ -104,6 +143,7 @@ def sarif_log(
                         "rules": [_sarif_rule(rule) for rule in rules],
                     }
                 },
+                "columnKind": COLUMN_KIND,
                 "results": sarif_results,
             }
         ],
