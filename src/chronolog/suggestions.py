@@ -9,6 +9,7 @@ A hidden marker carries a fingerprint so that the same suggestion is never poste
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 
 from chronolog.check_output import APPLY_FIXES_LABEL, MarkedFinding
 from chronolog.diff import FileDiff
-from chronolog.fixes import apply_edits
+from chronolog.fixes import merge_fixes
 from chronolog.model import Applicability, Edit, Finding, Fix, Log
 
 MAX_SUGGESTION_LINES = 30
@@ -67,32 +68,84 @@ def fingerprints_in(bodies: Iterable[str]) -> frozenset[str]:
     return frozenset(match for body in bodies for match in _MARKER.findall(body or ""))
 
 
-def suggestion_span(
-    fix: Fix, log: Log, diff: FileDiff, *, avoid: Sequence[tuple[int, int]] = ()
-) -> tuple[int, int] | None:
-    """The lines `(first, last)` a suggestion for `fix` replaces, or None if it cannot be one.
+def suggestion_span(fix: Fix, log: Log, diff: FileDiff) -> tuple[int, int] | None:
+    """The lines `(first, last)` a suggestion for `fix` alone replaces, or None if it
+    cannot be one.
 
     The span runs from the first edit to the last; an insertion before line L alone is
     shown with line L-1 (or, if that does not fit, line L) around it. It must hold at most
-    30 lines, all inside one hunk of an exact diff, and overlap no span in `avoid`.
+    30 lines, all inside one hunk of an exact diff.
     """
+    spans = _candidate_spans(fix, log, diff)
+    return spans[0] if spans else None
+
+
+def _candidate_spans(fix: Fix, log: Log, diff: FileDiff) -> list[tuple[int, int]]:
+    """The spans a suggestion for `fix` may replace, the preferred one first."""
     if not diff.exact or not fix.edits:
-        return None
+        return []
     first = min(edit.start_line for edit in fix.edits)
     last = max(edit.start_line - 1 if edit.is_insertion else edit.end_line for edit in fix.edits)
     candidates = [(first, last)] if first <= last else [(first - 1, first - 1), (first, first)]
-    for start, end in candidates:
-        if (
-            start >= 1
-            and end <= len(log.lines)
-            and end - start < MAX_SUGGESTION_LINES
-            and diff.hunk_for(start, end) is not None
-            and not any(
-                start <= taken_end and taken_start <= end for taken_start, taken_end in avoid
+    return [span for span in candidates if _fits(span, log, diff)]
+
+
+def _fits(span: tuple[int, int], log: Log, diff: FileDiff) -> bool:
+    """Whether a suggestion may replace lines `span`: at most 30, inside one hunk."""
+    start, end = span
+    return (
+        start >= 1
+        and end <= len(log.lines)
+        and end - start < MAX_SUGGESTION_LINES
+        and diff.hunk_for(start, end) is not None
+    )
+
+
+@dataclass
+class _Group:
+    """The findings whose fixes one suggestion carries, and the lines it replaces."""
+
+    start: int
+    end: int
+    members: list[tuple[Finding, Fix]]  # each finding with its fix
+
+
+def _groups(findings: Sequence[Finding], log: Log, diff: FileDiff) -> list[_Group]:
+    """The fixable `findings` (in the fix model's order) gathered into suggestions.
+
+    A fix whose span overlaps or touches a suggestion's lines joins it (and merges
+    suggestions it bridges), as long as the whole stays within 30 lines of one hunk. A fix
+    that overlaps a suggestion it cannot join is left out (GitHub applies one suggestion
+    per line in a batch); the next push brings it back.
+    """
+    groups: list[_Group] = []
+    for finding in findings:
+        if finding.fix is None:
+            continue
+        fix = finding.fix
+        for start, end in _candidate_spans(fix, log, diff):
+            touching = [g for g in groups if start <= g.end + 1 and g.start <= end + 1]
+            merged = (
+                min([start, *(g.start for g in touching)]),
+                max([end, *(g.end for g in touching)]),
             )
-        ):
-            return start, end
-    return None
+            if _fits(merged, log, diff):
+                groups = [g for g in groups if g not in touching]
+                members = [member for g in touching for member in g.members]
+                groups.append(_Group(*merged, [*members, (finding, fix)]))
+                break
+            if not any(start <= g.end and g.start <= end for g in touching):
+                # Only next to them, not over their lines: a suggestion of its own.
+                groups.append(_Group(start, end, [(finding, fix)]))
+                break
+    for group in groups:
+        group.members.sort(key=lambda member: _model_order(member[0]))
+    return sorted(groups, key=lambda group: group.start)
+
+
+def _model_order(finding: Finding) -> tuple[int, str]:
+    """The order in which the fix model applies fixes (`chronolog.fixes.fixes_to_apply`)."""
+    return finding.line, finding.rule
 
 
 def suggestion_comments(
@@ -103,37 +156,34 @@ def suggestion_comments(
     *,
     already_posted: frozenset[str],
 ) -> list[ReviewComment]:
-    """One review comment per fixable finding of `path` that can be a suggestion.
+    """One review comment per span of lines that fixable findings of `path` touch.
 
-    Skipped: findings whose suggestion was already posted (by fingerprint), bodies longer
-    than GitHub accepts, and fixes whose lines overlap an earlier suggestion's (GitHub
-    applies one suggestion per line in a batch; the other comes back on the next push).
+    Fixes whose lines overlap or touch are merged into one suggestion, their edits applied
+    together (`chronolog.fixes.merge_fixes`); a fix that changes the same text as a safer
+    or earlier one differently is named in the comment but not applied. Skipped:
+    suggestions already posted (by fingerprint), bodies longer than GitHub accepts.
     """
+    fixable = sorted(
+        {m.finding for m in marked if m.path == path and m.finding.fix is not None},
+        key=lambda finding: (*_model_order(finding), finding.end_line, finding.message),
+    )
     comments: list[ReviewComment] = []
-    taken: list[tuple[int, int]] = []
     seen = set(already_posted)
-    for item in sorted(marked, key=lambda m: (m.finding.line, m.finding.rule)):
-        finding = item.finding
-        if item.path != path or finding.fix is None:
-            continue
-        span = suggestion_span(finding.fix, log, diff, avoid=taken)
-        if span is None:
-            continue
-        start, end = span
+    for group in _groups(fixable, log, diff):
+        start, end = group.start, group.end
         original = log.lines[start - 1 : end]
-        shifted = [
-            Edit(edit.start_line - start + 1, edit.end_line - start + 1, edit.content)
-            for edit in finding.fix.edits
-        ]
-        replacement = apply_edits(original, shifted)
-        fp = fingerprint(finding.rule, path, original)
-        if replacement == list(original) or fp in seen:
+        shifted = [(finding, _shifted(fix, start)) for finding, fix in group.members]
+        merged = merge_fixes(original, [fix for _, fix in shifted])
+        included = [finding for finding, fix in shifted if fix in merged.included]
+        left_out = [finding for finding, fix in shifted if fix not in merged.included]
+        rules = "+".join(finding.rule for finding in included)
+        fp = fingerprint(rules, path, original)
+        if list(merged.lines) == list(original) or fp in seen:
             continue
-        body = suggestion_body(finding, replacement, fp)
+        body = suggestion_body(included, merged.lines, fp, left_out=left_out)
         if len(body.encode()) > MAX_BODY_LENGTH:
             continue  # counted in UTF-8 bytes, never fewer than GitHub's characters
         seen.add(fp)
-        taken.append(span)
         comments.append(
             ReviewComment(
                 path=path,
@@ -146,18 +196,61 @@ def suggestion_comments(
     return comments
 
 
-def suggestion_body(finding: Finding, replacement: Sequence[str], fp: str) -> str:
-    """The comment: one line of explanation, the suggestion block, the hidden marker."""
-    explanation = f"**chronolog** `{finding.rule}`: {_sentence(finding.message)}"
-    if finding.fix is not None:
-        unsafe = finding.fix.applicability is Applicability.UNSAFE
-        note = " (unsafe: review before committing)" if unsafe else ""
-        explanation += f" Fix: {_sentence(finding.fix.title + note)}"
+def _shifted(fix: Fix, start: int) -> Fix:
+    """`fix` with its lines counted from `start` (line 1 of the suggestion's span)."""
+    edits = tuple(
+        Edit(edit.start_line - start + 1, edit.end_line - start + 1, edit.content)
+        for edit in fix.edits
+    )
+    return dataclasses.replace(fix, edits=edits)
+
+
+def suggestion_body(
+    findings: Sequence[Finding],
+    replacement: Sequence[str],
+    fp: str,
+    *,
+    left_out: Sequence[Finding] = (),
+) -> str:
+    """The comment: what it fixes, the suggestion block, the hidden marker.
+
+    One fix is explained in one line; several are listed, one rule and message each, and
+    `left_out` fixes (which change the same text differently) are named as not included.
+    """
+    if len(findings) == 1 and not left_out:
+        explanation = f"**chronolog** {_explained(findings[0])}"
+    else:
+        problems = _plural(len(findings), "problem")
+        paragraphs = [
+            f"**chronolog** fixes {problems} on these lines:",
+            "\n".join(f"- {_explained(finding)}" for finding in findings),
+        ]
+        if left_out:
+            paragraphs.append(
+                "Not included, because each changes the same text differently; it comes "
+                "back once this suggestion is committed:\n"
+                + "\n".join(f"- {_explained(finding)}" for finding in left_out)
+            )
+        explanation = "\n\n".join(paragraphs)
     # A fence must be longer than any run of backticks inside the block.
     longest = max((len(run) for line in replacement for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     block = "\n".join([f"{fence}suggestion", *replacement, fence])
     return f"{explanation}\n\n{block}\n\n{marker(fp)}"
+
+
+def _explained(finding: Finding) -> str:
+    """`` `rule`: message. Fix: title.`` on one line."""
+    explanation = f"`{finding.rule}`: {_sentence(finding.message)}"
+    if finding.fix is not None:
+        unsafe = finding.fix.applicability is Applicability.UNSAFE
+        note = " (unsafe: review before committing)" if unsafe else ""
+        explanation += f" Fix: {_sentence(finding.fix.title + note)}"
+    return explanation
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _sentence(text: str) -> str:
