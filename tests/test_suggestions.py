@@ -6,9 +6,12 @@ import datetime as dt
 import difflib
 import hashlib
 
+import pytest
+
 from chronolog.check import check_log
 from chronolog.check_output import MarkedFinding, mark_findings
 from chronolog.diff import FileDiff, Hunk, Where, file_diff
+from chronolog.fix_buttons import SafeFixes
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context
@@ -149,6 +152,7 @@ def test_an_insertion_next_to_another_suggestion_joins_it() -> None:
             f"<!-- chronolog:suggestion {fp} -->"
         ),
         fingerprint=fp,
+        fixes=2,
     )
 
 
@@ -312,21 +316,52 @@ def test_a_body_longer_than_github_accepts_is_not_posted() -> None:
     assert suggestion_comments(PATH, LOG, marked(huge), DIFF, already_posted=frozenset()) == []
 
 
-def comment(line: int) -> ReviewComment:
-    return ReviewComment(PATH, line, None, f"body {line}", f"{line:016x}")
+def comment(line: int, fixes: int = 1) -> ReviewComment:
+    return ReviewComment(PATH, line, None, f"body {line}", f"{line:016x}", fixes)
 
 
 def test_review_request_exactly() -> None:
-    assert review_request([comment(3), comment(5)], commit_id="abc123", not_posted=2) == {
+    request = review_request(
+        [comment(3), comment(5, fixes=2)],
+        commit_id="abc123",
+        safe_fixes=SafeFixes(my_lines=3, whole_log=19),
+    )
+    assert request == {
         "commit_id": "abc123",
         "event": "COMMENT",
-        "body": "chronolog suggests 2 fixes. 2 more can be applied with the **Apply fixes** "
-        "button on the check run.",
+        "body": "chronolog suggests 3 fixes in 2 suggestions. On the check run, **Fix my "
+        "lines** commits 3 safe fixes for the problems on the lines this pull request added "
+        "or changed. **Fix whole log** commits all 19 safe fixes in the log, 16 of them on "
+        "lines this pull request did not change.",
         "comments": [
             {"path": PATH, "body": "body 3", "line": 3, "side": "RIGHT"},
             {"path": PATH, "body": "body 5", "line": 5, "side": "RIGHT"},
         ],
     }
+
+
+@pytest.mark.parametrize(
+    ("safe_fixes", "closing"),
+    [
+        (SafeFixes(0, 0), ""),
+        (
+            SafeFixes(1, 1),
+            " On the check run, **Fix my lines** commits 1 safe fix for the problems on the "
+            "lines this pull request added or changed.",
+        ),
+        (
+            SafeFixes(0, 16),
+            " On the check run, **Fix whole log** commits 16 safe fixes in the log, none of "
+            "them on the lines this pull request added or changed.",
+        ),
+    ],
+)
+def test_the_review_closes_with_the_buttons_the_check_run_shows(
+    safe_fixes: SafeFixes, closing: str
+) -> None:
+    request = review_request([comment(3)], commit_id="abc123", safe_fixes=safe_fixes)
+    assert request is not None
+    assert request["body"] == "chronolog suggests 1 fix." + closing
 
 
 def test_review_request_caps_the_comments_and_says_so() -> None:
@@ -343,7 +378,7 @@ def test_review_request_caps_the_comments_and_says_so() -> None:
 
 
 def test_no_review_without_comments() -> None:
-    assert review_request([], commit_id="abc123", not_posted=4) is None
+    assert review_request([], commit_id="abc123", safe_fixes=SafeFixes(4, 4)) is None
 
 
 def test_a_misdated_entry_appended_to_the_reference_log() -> None:
@@ -440,6 +475,7 @@ def test_the_new_entry_gets_one_suggestion_per_line_carrying_every_fix() -> None
             "```\n\n"
             f"<!-- chronolog:suggestion {line_fp} -->",
             line_fp,
+            fixes=2,
         ),
     ]
     assert (date_fp, line_fp) == ("3d09d1a14d4b99e0", "33001fab64cb83ee")

@@ -14,15 +14,13 @@ from typing import Any
 
 from chronolog.config import CONFIG_PATH, ConfigError
 from chronolog.diff import FileDiff, Where
+from chronolog.fix_buttons import NO_SAFE_FIXES, SafeFixes, fix_actions, fixes_section
 from chronolog.model import Applicability, Finding, Severity
 from chronolog.rules import RULES_BY_NAME
 
-APPLY_FIXES_ACTION = "apply-fixes"  # the button's identifier (GitHub allows 20 characters)
-APPLY_FIXES_LABEL = "Apply fixes"
 MAX_OUTPUT_LENGTH = 65_535  # GitHub's limit for `output.summary` and `output.text`
 MAX_TITLE_LENGTH = 255  # for an annotation's title
 MAX_ANNOTATION_FIELD = 64 * 1024  # bytes, for an annotation's `message` and `raw_details`
-MAX_DESCRIPTION_LENGTH = 40  # for an action's description
 ANNOTATIONS_PER_REQUEST = 50
 LISTED_INTRODUCED = 50  # introduced problems listed in the summary; all are in `text`
 LISTED_EXISTING = 10  # existing problems listed in the summary
@@ -74,7 +72,7 @@ def render_check_run(
     *,
     logs_checked: Sequence[str],
     config_error: ConfigError | None = None,
-    safe_fixes: int = 0,
+    safe_fixes: SafeFixes = NO_SAFE_FIXES,
     suggestions_posted: int = 0,
     extra_sections: Sequence[str] = (),
 ) -> CheckRunOutput:
@@ -108,7 +106,7 @@ def render_check_run(
         sections.append(_introduced_section(introduced))
     if existing:
         sections.append(_existing_section(existing))
-    fixes = _fixes_section(safe_fixes, suggestions_posted)
+    fixes = fixes_section(safe_fixes, suggestions_posted)
     if fixes:
         sections.append(fixes)
     sections.extend(section.strip("\n") for section in extra_sections if section.strip())
@@ -124,7 +122,7 @@ def render_check_run(
         summary=cap_text("\n\n".join(sections) + "\n"),
         text=text,
         annotations=tuple(annotations),
-        actions=_actions(safe_fixes),
+        actions=fix_actions(safe_fixes),
     )
 
 
@@ -257,26 +255,6 @@ def _existing_section(existing: Sequence[MarkedFinding]) -> str:
     return "\n".join(lines)
 
 
-def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
-    lines = []
-    if safe_fixes:
-        lines.append(
-            f"- **{APPLY_FIXES_LABEL}**, the button at the top of this check run, commits "
-            f"{_plural(safe_fixes, 'safe fix', 'safe fixes')} to this branch."
-        )
-    if suggestions_posted == 1:
-        lines.append(
-            "- 1 fix was posted as a review suggestion on the changed lines; commit it from "
-            "the **Files changed** tab."
-        )
-    elif suggestions_posted:
-        lines.append(
-            f"- {suggestions_posted} fixes were posted as review suggestions on the changed "
-            "lines; commit them from the **Files changed** tab."
-        )
-    return "\n".join(["### Fixes", "", *lines]) if lines else ""
-
-
 def _full_list(introduced: Sequence[MarkedFinding], existing: Sequence[MarkedFinding]) -> str:
     lines = [f"### Introduced by this pull request ({len(introduced)})", ""]
     lines.extend(_item(m) for m in introduced)
@@ -324,18 +302,3 @@ def _config_annotation(error: ConfigError) -> dict[str, Any]:
         "title": "chronolog config",
         "message": error.message,
     }
-
-
-def _actions(safe_fixes: int) -> tuple[dict[str, Any], ...]:
-    if safe_fixes <= 0:
-        return ()
-    description = f"Commit {_plural(safe_fixes, 'safe fix', 'safe fixes')} to this branch"
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        description = "Commit all safe fixes to this branch"
-    return (
-        {
-            "label": APPLY_FIXES_LABEL,
-            "description": description,
-            "identifier": APPLY_FIXES_ACTION,
-        },
-    )

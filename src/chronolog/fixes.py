@@ -90,6 +90,19 @@ def fixes_to_apply(findings: Iterable[Finding], *, unsafe: bool = False) -> list
     ]
 
 
+def on_changed_lines(finding: Finding, changed_lines: frozenset[int]) -> bool:
+    """Whether `finding` is the change's to fix: its first line is one the change added or
+    changed, and its fix rewrites or removes no other line (it may insert lines anywhere,
+    as moving an added entry to its place does)."""
+    if finding.line not in changed_lines or finding.fix is None:
+        return False
+    return all(
+        line in changed_lines
+        for edit in finding.fix.edits
+        for line in range(edit.start_line, edit.end_line + 1)
+    )
+
+
 @dataclass(frozen=True)
 class FixPass:
     """The text after one round of fixes and the fixes that went into it."""

@@ -16,8 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chronolog.check_output import APPLY_FIXES_LABEL, MarkedFinding
+from chronolog.check_output import MarkedFinding
 from chronolog.diff import FileDiff
+from chronolog.fix_buttons import NO_SAFE_FIXES, SafeFixes
 from chronolog.fixes import merge_fixes
 from chronolog.model import Applicability, Edit, Finding, Fix, Log
 
@@ -37,6 +38,7 @@ class ReviewComment:
     start_line: int | None  # None for a comment on a single line
     body: str
     fingerprint: str
+    fixes: int = 1  # how many fixes its suggestion carries
 
     def as_json(self) -> dict[str, Any]:
         """The comment as an item of `comments[]` in `POST /pulls/{n}/reviews`."""
@@ -191,6 +193,7 @@ def suggestion_comments(
                 start_line=start if start < end else None,
                 body=body,
                 fingerprint=fp,
+                fixes=len(included),
             )
         )
     return comments
@@ -220,7 +223,7 @@ def suggestion_body(
     if len(findings) == 1 and not left_out:
         explanation = f"**chronolog** {_explained(findings[0])}"
     else:
-        problems = _plural(len(findings), "problem")
+        problems = _plural(len(findings), "problem", "problems")
         paragraphs = [
             f"**chronolog** fixes {problems} on these lines:",
             "\n".join(f"- {_explained(finding)}" for finding in findings),
@@ -249,8 +252,8 @@ def _explained(finding: Finding) -> str:
     return explanation
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _plural(count: int, word: str, words: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {words}"
 
 
 def _sentence(text: str) -> str:
@@ -264,28 +267,29 @@ def review_request(
     *,
     commit_id: str,
     cap: int = MAX_REVIEW_COMMENTS,
-    not_posted: int = 0,
+    safe_fixes: SafeFixes = NO_SAFE_FIXES,
 ) -> dict[str, Any] | None:
     """The body of `POST /pulls/{n}/reviews` carrying at most `cap` suggestions.
 
-    `not_posted` is how many safe fixes the "Apply fixes" button would commit beyond
-    these suggestions; the review body says so. None when there is nothing to post.
+    The review body counts the fixes the suggestions carry and closes by saying what each
+    button of the check run commits (`safe_fixes`). None when there is nothing to post.
     """
     if not comments:
         return None
     posted = comments[:cap]
-    fixes = "fix" if len(posted) == 1 else "fixes"
-    sentences = [f"chronolog suggests {len(posted)} {fixes}."]
+    fixes = sum(comment.fixes for comment in posted)
+    sentence = f"chronolog suggests {_plural(fixes, 'fix', 'fixes')}"
+    if fixes != len(posted):
+        sentence += f" in {_plural(len(posted), 'suggestion', 'suggestions')}"
+    sentences = [f"{sentence}."]
     if len(comments) > len(posted):
         sentences.append(
             f"{len(comments) - len(posted)} more are not posted, to keep this review short; "
             "the check run lists them."
         )
-    if not_posted > 0:
-        sentences.append(
-            f"{not_posted} more can be applied with the **{APPLY_FIXES_LABEL}** button "
-            "on the check run."
-        )
+    buttons = safe_fixes.what_they_do()
+    if buttons:
+        sentences.append("On the check run, " + " ".join(buttons))
     return {
         "commit_id": commit_id,
         "event": "COMMENT",
