@@ -1,4 +1,4 @@
-"""Apply fixes: one model for `--fix`, review suggestions and the "Apply fixes" commit."""
+"""Apply fixes: one model for `--fix`, review suggestions and the fix buttons' commits."""
 
 from __future__ import annotations
 
