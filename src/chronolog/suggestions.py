@@ -9,6 +9,7 @@ A hidden marker carries a fingerprint so that the same suggestion is never poste
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import hashlib
 import re
@@ -118,31 +119,40 @@ def _groups(findings: Sequence[Finding], log: Log, diff: FileDiff) -> list[_Grou
     A fix whose span overlaps or touches a suggestion's lines joins it (and merges
     suggestions it bridges), as long as the whole stays within 30 lines of one hunk. A fix
     that overlaps a suggestion it cannot join is left out (GitHub applies one suggestion
-    per line in a batch); the next push brings it back.
+    per line in a batch); the next push brings it back. The groups are kept sorted and
+    disjoint, so the ones a span touches are found by bisection.
     """
     groups: list[_Group] = []
+    starts: list[int] = []  # the groups' first lines, in order
+    ends: list[int] = []  # their last lines, in the same order (sorted too: disjoint)
     for finding in findings:
         if finding.fix is None:
             continue
         fix = finding.fix
         for start, end in _candidate_spans(fix, log, diff):
-            touching = [g for g in groups if start <= g.end + 1 and g.start <= end + 1]
+            low = bisect.bisect_left(ends, start - 1)
+            high = bisect.bisect_right(starts, end + 1)
+            touching = groups[low:high]
             merged = (
                 min([start, *(g.start for g in touching)]),
                 max([end, *(g.end for g in touching)]),
             )
             if _fits(merged, log, diff):
-                groups = [g for g in groups if g not in touching]
                 members = [member for g in touching for member in g.members]
-                groups.append(_Group(*merged, [*members, (finding, fix)]))
+                groups[low:high] = [_Group(*merged, [*members, (finding, fix)])]
+                starts[low:high] = [merged[0]]
+                ends[low:high] = [merged[1]]
                 break
             if not any(start <= g.end and g.start <= end for g in touching):
                 # Only next to them, not over their lines: a suggestion of its own.
-                groups.append(_Group(start, end, [(finding, fix)]))
+                index = bisect.bisect_left(starts, start)
+                groups.insert(index, _Group(start, end, [(finding, fix)]))
+                starts.insert(index, start)
+                ends.insert(index, end)
                 break
     for group in groups:
         group.members.sort(key=lambda member: _model_order(member[0]))
-    return sorted(groups, key=lambda group: group.start)
+    return groups
 
 
 def _model_order(finding: Finding) -> tuple[int, str]:
