@@ -10,8 +10,9 @@ from chronolog.fixes import (
     apply_edits,
     compatible_fixes,
     merge_fixes,
+    on_changed_lines,
 )
-from chronolog.model import Applicability, Edit, Fix
+from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 
 LINES = ["a", "b", "c", "d"]
 
@@ -84,3 +85,17 @@ def test_a_different_rewrite_of_the_same_text_is_left_out_and_safe_wins() -> Non
     # Two insertions at one point clash too: their order would be a guess.
     first, second = Fix("1", (Edit(1, 0, ("x",)),)), Fix("2", (Edit(1, 0, ("y",)),))
     assert merge_fixes(lines, [first, second]).excluded == (second,)
+
+
+def test_a_fix_is_on_the_changed_lines_when_it_rewrites_no_other_line() -> None:
+    changed = frozenset({5, 6, 7})
+
+    def finding(line: int, *edits: Edit) -> Finding:
+        return Finding("r", Severity.ERROR, line, line, "m", Fix("f", edits))
+
+    assert on_changed_lines(finding(5, Edit(5, 7, ("x",))), changed)
+    # Moving the new entry (5-7) to line 1 inserts there: no old line changes.
+    assert on_changed_lines(finding(5, Edit(5, 7, ()), Edit(1, 0, ("x",))), changed)
+    assert not on_changed_lines(finding(5, Edit(4, 5, ("x",))), changed)  # rewrites line 4
+    assert not on_changed_lines(finding(8, Edit(8, 8, ("x",))), changed)  # an old problem
+    assert not on_changed_lines(Finding("r", Severity.ERROR, 5, 5, "no fix"), changed)

@@ -497,3 +497,24 @@ def test_the_new_entry_gets_one_suggestion_per_line_carrying_every_fix() -> None
     # A redelivery finds the same fingerprints and posts nothing again.
     posted = fingerprints_in(comment.body for comment in comments)
     assert suggestion_comments(PATH, log, findings, diff, already_posted=posted) == []
+
+
+def test_fixes_on_consecutive_lines_are_merged_up_to_thirty_lines() -> None:
+    log = parse_log("".join(f"line {n}\n" for n in range(1, 41)))
+    diff = FileDiff(PATH, None, "added", (Hunk(1, 40, frozenset(range(1, 41))),), True)
+    each_line = [
+        Finding("mojibake", Severity.WARNING, n, n, "m", Fix("f", (Edit(n, n, (f"new {n}",)),)))
+        for n in range(1, 41)
+    ]
+    # A fix over lines 29-32 (after line 29's own in the fix model's order) overlaps a
+    # suggestion it cannot join without passing 30 lines: left out for the next push.
+    across = Finding(
+        "participants", Severity.WARNING, 29, 32, "m", Fix("g", (Edit(29, 32, ("x",)),))
+    )
+
+    comments = suggestion_comments(
+        PATH, log, marked(*each_line, across), diff, already_posted=frozenset()
+    )
+
+    assert [(c.start_line, c.line, c.fixes) for c in comments] == [(1, 30, 30), (31, 40, 10)]
+    assert "participants" not in comments[0].body + comments[1].body
