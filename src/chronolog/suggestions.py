@@ -3,8 +3,10 @@
 GitHub replaces the lines `start_line..line` of the new file with a suggestion's text, and
 accepts a review comment only on lines of one hunk of its own diff. So a fix becomes a
 suggestion only when its edits fit one contiguous span of at most 30 lines inside one
-hunk of an exact diff; every other fix is left to the check run's summary and button.
-A hidden marker carries a fingerprint so that the same suggestion is never posted twice.
+hunk of an exact diff; every other fix is left to the check run's summary and buttons.
+GitHub applies one suggestion per line in a batch, so fixes whose spans overlap or touch
+share one suggestion that carries all of them. A hidden marker carries a fingerprint so
+that the same suggestion is never posted twice.
 """
 
 from __future__ import annotations
@@ -239,9 +241,13 @@ def suggestion_body(
             "\n".join(f"- {_explained(finding)}" for finding in findings),
         ]
         if left_out:
+            why = (
+                "this fix changes the same text differently; it comes"
+                if len(left_out) == 1
+                else "these fixes change the same text differently; they come"
+            )
             paragraphs.append(
-                "Not included, because each changes the same text differently; it comes "
-                "back once this suggestion is committed:\n"
+                f"Not included: {why} back once this suggestion is committed.\n"
                 + "\n".join(f"- {_explained(finding)}" for finding in left_out)
             )
         explanation = "\n\n".join(paragraphs)
