@@ -10,7 +10,6 @@ import pytest
 from chronolog.annotations import MAX_ANNOTATION_FIELD, annotation_batches
 from chronolog.check import check_log
 from chronolog.check_output import (
-    APPLY_FIXES_ACTION,
     MAX_OUTPUT_LENGTH,
     MarkedFinding,
     cap_text,
@@ -19,6 +18,13 @@ from chronolog.check_output import (
 )
 from chronolog.config import ConfigError, parse_config, validate_config_text
 from chronolog.diff import FileDiff, FilterMode, Hunk, Where, file_diff
+from chronolog.fix_buttons import (
+    APPLY_FIXES_ACTION,
+    FIX_BUTTONS,
+    FIX_MY_LINES,
+    FIX_WHOLE_LOG,
+    SafeFixes,
+)
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context
@@ -69,7 +75,7 @@ def test_a_small_report_exactly() -> None:
     output = render_check_run(
         mark_findings(PATH, [DURATION, ORDER, HANDLES], DIFF),
         logs_checked=[PATH],
-        safe_fixes=2,
+        safe_fixes=SafeFixes(my_lines=1, whole_log=2),
         suggestions_posted=1,
     )
     assert output.conclusion == "failure"
@@ -95,9 +101,13 @@ def test_a_small_report_exactly() -> None:
         "\n"
         "### Fixes\n"
         "\n"
-        "- **Apply fixes**, the button at the top of this check run, commits 2 safe fixes to "
-        "this branch.\n"
-        "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
+        "The buttons are at the top of this check run.\n"
+        "\n"
+        "- **Fix my lines** commits 1 safe fix for the problems on the lines this pull "
+        "request added or changed.\n"
+        "- **Fix whole log** commits all 2 safe fixes in the log, 1 of them on lines this "
+        "pull request did not change.\n"
+        "- 1 review suggestion was posted on the changed lines; commit it from the "
         "**Files changed** tab.\n"
     )
     # The details list what the summary does not: here the one existing problem.
@@ -129,9 +139,14 @@ def test_a_small_report_exactly() -> None:
     )
     assert output.actions == (
         {
-            "label": "Apply fixes",
-            "description": "Commit 2 safe fixes to this branch",
-            "identifier": "apply-fixes",
+            "label": "Fix my lines",
+            "description": "Commit 1 safe fix on the PR's lines",
+            "identifier": "fix-my-lines",
+        },
+        {
+            "label": "Fix whole log",
+            "description": "Commit all 2 safe fixes in the log",
+            "identifier": "fix-whole-log",
         },
     )
 
@@ -274,25 +289,50 @@ def test_extra_sections_close_the_summary() -> None:
 
 
 @pytest.mark.parametrize(
-    ("count", "description"),
+    ("safe_fixes", "buttons"),
     [
-        (1, "Commit 1 safe fix to this branch"),
-        (3, "Commit 3 safe fixes to this branch"),
-        (99_999, "Commit 99999 safe fixes to this branch"),
-        (10**6, "Commit 1000000 safe fixes to this branch"),
-        (10**7, "Commit all safe fixes to this branch"),
+        (SafeFixes(0, 0), []),
+        # Both would commit the same fixes: only the default button.
+        (SafeFixes(3, 3), [("Fix my lines", "Commit 3 safe fixes on the PR's lines")]),
+        (SafeFixes(0, 1), [("Fix whole log", "Commit 1 safe fix in the log")]),
+        (
+            SafeFixes(1, 19),
+            [
+                ("Fix my lines", "Commit 1 safe fix on the PR's lines"),
+                ("Fix whole log", "Commit all 19 safe fixes in the log"),
+            ],
+        ),
+        (
+            SafeFixes(9_999, 10**6),
+            [
+                ("Fix my lines", "Commit 9999 safe fixes on the PR's lines"),
+                ("Fix whole log", "Commit all 1000000 safe fixes in the log"),
+            ],
+        ),
+        (
+            SafeFixes(10**4, 10**7),
+            [
+                ("Fix my lines", "Commit the safe fixes on the PR's lines"),
+                ("Fix whole log", "Commit all safe fixes in the log"),
+            ],
+        ),
     ],
 )
-def test_the_apply_fixes_button_fits_githubs_limits(count: int, description: str) -> None:
-    (action,) = render_check_run([], logs_checked=[PATH], safe_fixes=count).actions
-    assert action == {
-        "label": "Apply fixes",
-        "description": description,
-        "identifier": APPLY_FIXES_ACTION,
-    }
-    assert len(action["label"]) <= 20
-    assert len(action["description"]) <= 40
-    assert len(action["identifier"]) <= 20
+def test_the_fix_buttons_show_what_they_commit_within_githubs_limits(
+    safe_fixes: SafeFixes, buttons: list[tuple[str, str]]
+) -> None:
+    actions = render_check_run([], logs_checked=[PATH], safe_fixes=safe_fixes).actions
+    assert [(a["label"], a["description"]) for a in actions] == buttons
+    for action in actions:
+        assert FIX_BUTTONS[action["identifier"]].label == action["label"]
+        assert len(action["label"]) <= 20
+        assert len(action["description"]) <= 40
+        assert len(action["identifier"]) <= 20
+
+
+def test_the_old_apply_fixes_identifier_still_means_the_whole_log() -> None:
+    assert FIX_BUTTONS[APPLY_FIXES_ACTION] is FIX_WHOLE_LOG
+    assert (FIX_MY_LINES.identifier, FIX_WHOLE_LOG.identifier) == ("fix-my-lines", "fix-whole-log")
 
 
 def test_ten_thousand_findings_never_exceed_githubs_limits() -> None:
@@ -356,7 +396,7 @@ def test_real_pair_cd_introduces_the_new_entry_without_a_handle() -> None:
         ("participants", 7)
     ]
     assert {m.finding.rule for m in marked if not m.introduced} == {"duration-tag"}
-    output = render_check_run(marked, logs_checked=[PATH], safe_fixes=11)
+    output = render_check_run(marked, logs_checked=[PATH], safe_fixes=SafeFixes(1, 11))
     assert (output.conclusion, output.title) == ("failure", "1 problem introduced")
     assert "| `participants` | 1 | 0 |\n| `duration-tag` | 0 | 10 |" in output.summary
 

@@ -64,7 +64,7 @@ def table_rows(rendered: str) -> list[list[str]]:
 
 def list_items(rendered: str, after: str) -> list[str]:
     """The text of each item of the first list after the heading `after`."""
-    block = rendered.split(f"<h3>{after}</h3>\n<ul>\n", 1)[1].split("</ul>", 1)[0]
+    block = rendered.split(f"<h3>{after}</h3>\n", 1)[1].split("<ul>\n", 1)[1].split("</ul>", 1)[0]
     return [unescape(re.sub(r"<[^>]+>", "", item)) for item in re.findall(r"<li>(.*?)</li>", block)]
 
 
@@ -99,10 +99,14 @@ def test_the_reference_scenario_annotates_only_the_new_entry_and_counts_the_rest
         "\n"
         "### Fixes\n"
         "\n"
-        "- **Apply fixes**, the button at the top of this check run, commits 19 safe fixes to "
-        "this branch.\n"
-        "- 2 fixes were posted as review suggestions on the changed lines; commit them from "
-        "the **Files changed** tab.\n"
+        "The buttons are at the top of this check run.\n"
+        "\n"
+        "- **Fix my lines** commits 3 safe fixes for the problems on the lines this pull "
+        "request added or changed.\n"
+        "- **Fix whole log** commits all 19 safe fixes in the log, 16 of them on lines this "
+        "pull request did not change.\n"
+        "- 2 review suggestions were posted on the changed lines; commit them in one batch "
+        "from the **Files changed** tab.\n"
     )
     assert output.text == "### Already in the log\n\n" + "".join(
         f"- `support/log.md:{line}` **{rule}** (warning): {message}\n"
@@ -174,7 +178,12 @@ def test_the_summary_renders_as_a_table_and_lists() -> None:
         "tag; write $DURATION=45m",
         "support/log.md:7 participants (error): " + PARTICIPANTS.replace("`", ""),
     ]
-    assert len(list_items(rendered, "Fixes")) == 2
+    assert [item.split(" commits")[0] for item in list_items(rendered, "Fixes")] == [
+        "Fix my lines",
+        "Fix whole log",
+        "2 review suggestions were posted on the changed lines; commit them in one batch from the "
+        "Files changed tab.",
+    ]
     assert '<a href="#already-in-the-log">the details below</a>' in rendered
     assert rendered.startswith("<p>Checked 1 log, <code>support/log.md</code>: ")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import difflib
 import json
 import os
 import shutil
@@ -131,7 +133,7 @@ def test_a_signed_pull_request_webhook_ends_in_a_check_run_and_a_review(
     assert run["output"]["title"] == "1 problem introduced"
     first = run["_annotations"][0]
     assert (first["start_line"], first["annotation_level"]) == (7, "failure")
-    assert [action["identifier"] for action in run["actions"]] == ["apply-fixes"]
+    assert [action["identifier"] for action in run["actions"]] == ["fix-my-lines", "fix-whole-log"]
     [comment] = fake.review_comments
     assert comment["body"].count("```suggestion\n@Codertocat DevX was flagged") == 1
     # Everything went through the GitHub Enterprise-style prefix, with an installation token.
@@ -191,3 +193,89 @@ def test_the_reference_scenario_annotates_only_what_the_pull_request_added(
     assert "Adds 1 entry: 45m of support time." in summary
     listed = [line for line in (summary + text).splitlines() if line.startswith("- `support/")]
     assert len(listed) == len(set(listed)) == 19  # each finding listed once
+
+
+def deliver(base: str, event: str, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    answer = httpx.post(
+        f"{base}/api/github/webhooks", content=body, headers=webhook_headers(event, body, SECRET)
+    )
+    assert answer.status_code == 202
+
+
+SCENARIO_ENTRY = (
+    "## 26/11/2022\n\nRestarted the stuck CI agents after the disk filled up. DURATION=45m\n\n"
+)
+
+
+def test_the_new_entry_gets_one_suggestion_for_its_first_line_and_fix_my_lines_fixes_only_it(
+    server: tuple[str, FakeGitHub],
+) -> None:
+    # The scenario: jhchabran adds one entry on top of the reference log.
+    base, fake = server
+    payload = load_webhook("pull_request.synchronize")
+    payload["pull_request"]["user"]["login"] = "jhchabran"
+    log_base = (LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8")
+    log_head = log_base.replace("## 2022-11-25", SCENARIO_ENTRY + "## 2022-11-25", 1)
+    add_pull_from_payload(
+        fake, payload, base_files={LOG_PATH: log_base}, head_files={LOG_PATH: log_head}
+    )
+    head_sha = payload["pull_request"]["head"]["sha"]
+
+    deliver(base, "pull_request", payload)
+
+    [run] = wait_until(lambda: fake.runs_for("Codertocat/Hello-World"), "the check run")
+    # The first line (7) has one suggestion carrying both of its fixes.
+    assert [(c["line"], c.get("start_line")) for c in fake.review_comments] == [
+        (5, None),
+        (7, None),
+    ]
+    first_line = fake.review_comments[1]["body"]
+    assert first_line.startswith(
+        "**chronolog** fixes 2 problems on these lines:\n\n- `duration-tag`"
+    )
+    assert (
+        "```suggestion\n@jhchabran Restarted the stuck CI agents after the disk filled up. "
+        "$DURATION=45m\n```" in first_line
+    )
+    assert [action["identifier"] for action in run["actions"]] == ["fix-my-lines", "fix-whole-log"]
+
+    # Click Fix my lines on that run.
+    click = load_webhook("check_run.requested_action")
+    click["repository"] = payload["repository"]
+    click["installation"] = payload["installation"]
+    click["requested_action"] = {"identifier": "fix-my-lines"}
+    click["check_run"] = {
+        "id": run["id"],
+        "name": run["name"],
+        "head_sha": head_sha,
+        "status": "completed",
+        "conclusion": run["conclusion"],
+        "output": {"title": run["output"]["title"], "summary": run["output"]["summary"]},
+        "app": {"id": APP_ID},
+        "pull_requests": [{"number": payload["number"], "head": {"sha": head_sha}}],
+    }
+    deliver(base, "check_run", click)
+
+    [commit] = wait_until(lambda: fake.commits, "the fix commit")
+    [put] = fake.calls(f"PUT /repos/Codertocat/Hello-World/contents/{LOG_PATH}")
+    assert put.json["message"].startswith(
+        "chronolog: apply 3 fixes to support/log.md (Fix my lines)\n\n"
+    )
+    fixed = base64.b64decode(put.json["content"]).decode()
+    assert fixed == log_head.replace(
+        SCENARIO_ENTRY,
+        "## 2022-11-26\n\n@jhchabran Restarted the stuck CI agents after the disk filled up. "
+        "$DURATION=45m\n\n",
+        1,
+    )
+    # Only lines the pull request added (4-7, the entry) differ from its head.
+    matcher = difflib.SequenceMatcher(None, log_head.split("\n"), fixed.split("\n"), autojunk=False)
+    changed = {
+        line + 1
+        for tag, first, last, _, _ in matcher.get_opcodes()
+        if tag != "equal"
+        for line in range(first, last)
+    }
+    assert changed == {5, 7}
+    assert commit["branch"] == payload["pull_request"]["head"]["ref"]

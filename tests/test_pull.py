@@ -8,6 +8,7 @@ from typing import Any
 
 from chronolog.config import ConfigError, RepoConfig, parse_config
 from chronolog.diff import Where
+from chronolog.fix_buttons import SafeFixes
 from chronolog.parse import parse_log
 from chronolog.pull import (
     ChangedFile,
@@ -29,6 +30,7 @@ from chronolog.pull import (
 )
 from chronolog.rule import Context
 from chronolog.suggestions import marker
+from tests.conftest import LOGS
 
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
 NEWER_SHA = "a" * 40
@@ -129,7 +131,7 @@ def test_a_changed_log_is_checked_on_the_lines_it_added_and_marked_against_the_d
     assert [(m.finding.rule, m.finding.line, m.where) for m in checked.marked] == [
         ("date-heading", 3, Where.ADDED),
     ]
-    assert safe_fixes([checked]) == 1
+    assert safe_fixes([checked]) == SafeFixes(my_lines=1, whole_log=1)
 
 
 def test_an_added_log_has_every_line_added() -> None:
@@ -160,14 +162,18 @@ def test_the_review_posts_only_the_suggestions_not_already_there() -> None:
     candidates = suggestion_candidates([checked])
     posted = f"an old suggestion\n\n{marker(candidates[0].fingerprint)}"
 
-    first = review_plan(candidates, [], head_sha=HEAD_SHA, safe_fixes=1)
-    again = review_plan(candidates, [posted, "a person's comment"], head_sha=HEAD_SHA, safe_fixes=1)
+    fixes = SafeFixes(1, 1)
+    first = review_plan(candidates, [], head_sha=HEAD_SHA, safe_fixes=fixes)
+    again = review_plan(
+        candidates, [posted, "a person's comment"], head_sha=HEAD_SHA, safe_fixes=fixes
+    )
 
     assert first.request is not None
     assert (first.request["commit_id"], first.request["event"], first.request["body"]) == (
         HEAD_SHA,
         "COMMENT",
-        "chronolog suggests 1 fix.",
+        "chronolog suggests 1 fix. On the check run, **Fix my lines** commits 1 safe fix for "
+        "the problems on the lines this pull request added or changed.",
     )
     assert [(c["path"], c["line"]) for c in first.request["comments"]] == [("log.md", 3)]
     assert first.posted == 1
@@ -186,7 +192,7 @@ def test_the_run_fails_on_an_introduced_error_and_counts_the_suggestions() -> No
     assert (output.conclusion, output.title) == ("failure", "1 problem introduced")
     assert output.summary.endswith("A note.\n")
     assert [a["start_line"] for a in output.annotations] == [3]
-    assert [a["identifier"] for a in output.actions] == ["apply-fixes"]
+    assert [a["identifier"] for a in output.actions] == ["fix-my-lines"]
 
 
 def test_an_invalid_config_fails_the_run_without_reading_a_log() -> None:
@@ -259,4 +265,71 @@ def test_a_changed_config_is_found_in_the_files_list_and_validated() -> None:
     assert undecodable.line == 1
     assert undecodable.message == (
         "not UTF-8 (byte 0xff at offset 7); save the file as UTF-8 and run again"
+    )
+
+
+def test_the_issue_scenario_one_suggestion_per_line_and_two_buttons() -> None:
+    # The reference log with one entry added on top by jhchabran: 3 safe fixes on its
+    # lines (2 of them on its first line, in one suggestion), 16 on lines nobody touched.
+    base = (LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8")
+    new_entry = (
+        "## 26/11/2022\n\nRestarted the stuck CI agents after the disk filled up. DURATION=45m\n\n"
+    )
+    head = base.replace("## 2022-11-25", new_entry + "## 2022-11-25", 1)
+    patch = (
+        "@@ -1,6 +1,10 @@\n"
+        " # 2022 support log\n"
+        " \n"
+        f" {base.splitlines()[2]}\n"
+        "+\n"
+        "+## 26/11/2022\n"
+        "+\n"
+        "+Restarted the stuck CI agents after the disk filled up. DURATION=45m\n"
+        " \n"
+        " ## 2022-11-25\n"
+        " \n"
+    )
+    context = Context(today=dt.date(2022, 11, 27), author="jhchabran")
+    checked = check_changed_log(
+        changed(patch=patch), head, parse_log(head), None, config=RepoConfig(), context=context
+    )
+    fixes = safe_fixes([checked])
+    assert fixes == SafeFixes(my_lines=3, whole_log=19)
+
+    plan = review_plan(suggestion_candidates([checked]), [], head_sha=HEAD_SHA, safe_fixes=fixes)
+
+    assert plan.request is not None
+    assert plan.request["body"] == (
+        "chronolog suggests 3 fixes in 2 suggestions. On the check run, **Fix my lines** "
+        "commits 3 safe fixes for the problems on the lines this pull request added or "
+        "changed. **Fix whole log** commits all 19 safe fixes in the log, 16 of them on "
+        "lines this pull request did not change."
+    )
+    assert [(c["line"], c["body"].count("\n- `")) for c in plan.request["comments"]] == [
+        (5, 0),
+        (7, 2),
+    ]
+    output = check_run_output(
+        LogsOfPull(RepoConfig(), None, (checked,), ()), suggestions_posted=2, sections=[]
+    )
+    assert output.actions == (
+        {
+            "label": "Fix my lines",
+            "description": "Commit 3 safe fixes on the PR's lines",
+            "identifier": "fix-my-lines",
+        },
+        {
+            "label": "Fix whole log",
+            "description": "Commit all 19 safe fixes in the log",
+            "identifier": "fix-whole-log",
+        },
+    )
+    assert output.summary.split("### Fixes\n\n")[1] == (
+        "The buttons are at the top of this check run.\n\n"
+        "- **Fix my lines** commits 3 safe fixes for the problems on the lines this pull "
+        "request added or changed.\n"
+        "- **Fix whole log** commits all 19 safe fixes in the log, 16 of them on lines this "
+        "pull request did not change.\n"
+        "- 2 review suggestions were posted on the changed lines; commit them in one batch "
+        "from the **Files changed** tab.\n"
     )

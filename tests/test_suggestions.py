@@ -6,9 +6,12 @@ import datetime as dt
 import difflib
 import hashlib
 
+import pytest
+
 from chronolog.check import check_log
 from chronolog.check_output import MarkedFinding, mark_findings
 from chronolog.diff import FileDiff, Hunk, Where, file_diff
+from chronolog.fix_buttons import SafeFixes
 from chronolog.model import Applicability, Edit, Finding, Fix, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context
@@ -115,9 +118,9 @@ def test_an_insertion_is_shown_with_the_line_before_it() -> None:
     )
 
 
-def test_an_insertion_next_to_another_suggestion_takes_the_line_after() -> None:
-    # Inserting before line 4 would show line 3, which the date suggestion already
-    # replaces: GitHub applies only one suggestion per line, so line 4 carries it.
+def test_an_insertion_next_to_another_suggestion_joins_it() -> None:
+    # Inserting before line 4 is shown with line 3, which the date suggestion replaces:
+    # GitHub applies one suggestion per line in a batch, so one suggestion carries both.
     insert = Finding(
         "participants",
         Severity.ERROR,
@@ -126,11 +129,75 @@ def test_an_insertion_next_to_another_suggestion_takes_the_line_after() -> None:
         "no handles",
         Fix("Add `@octocat`", (Edit(4, 3, ("@octocat",)),)),
     )
-    comments = suggestion_comments(
+    (comment,) = suggestion_comments(
         PATH, LOG, marked(DATE, insert), DIFF, already_posted=frozenset()
     )
-    assert [(c.start_line, c.line) for c in comments] == [(None, 3), (None, 4)]
-    assert "```suggestion\n@octocat\n\n```" in comments[1].body
+    fp = fingerprint("date-heading+participants", PATH, ["## 26/11/2022"])
+    assert comment == ReviewComment(
+        path=PATH,
+        line=3,
+        start_line=None,
+        body=(
+            "**chronolog** fixes 2 problems on these lines:\n"
+            "\n"
+            "- `date-heading`: `## 26/11/2022` is not an ISO 8601 date; did you mean "
+            "`## 2022-11-26`? Fix: Rewrite the heading as `## 2022-11-26`.\n"
+            "- `participants`: no handles. Fix: Add `@octocat`.\n"
+            "\n"
+            "```suggestion\n"
+            "## 2022-11-26\n"
+            "@octocat\n"
+            "```\n"
+            "\n"
+            f"<!-- chronolog:suggestion {fp} -->"
+        ),
+        fingerprint=fp,
+        fixes=2,
+    )
+
+
+def test_fixes_on_lines_next_to_each_other_become_one_suggestion() -> None:
+    # Line 4 (blank) and line 5 are adjacent: one suggestion of lines 3-5.
+    blank = Finding(
+        "empty-entry", Severity.WARNING, 4, 4, "m", Fix("Say something", (Edit(4, 4, ("x",)),))
+    )
+    both = suggestion_comments(PATH, LOG, marked(DATE, blank), DIFF, already_posted=frozenset())
+    assert [(c.start_line, c.line) for c in both] == [(3, 4)]
+    assert "```suggestion\n## 2022-11-26\nx\n```" in both[0].body
+
+
+def test_conflicting_fixes_suggest_the_safer_and_name_the_other() -> None:
+    # Reported on line 2, so first in the fix model's order: still the safe fix wins.
+    unsafe = Finding(
+        "newest-first",
+        Severity.ERROR,
+        2,
+        3,
+        "`## 26/11/2022` is out of order.",
+        Fix("Change the year to 2021", (Edit(3, 3, ("## 26/11/2021",)),), Applicability.UNSAFE),
+    )
+    (comment,) = suggestion_comments(
+        PATH, LOG, marked(unsafe, DATE), DIFF, already_posted=frozenset()
+    )
+    fp = fingerprint("date-heading", PATH, ["## 26/11/2022"])
+    assert comment.fingerprint == fp
+    assert comment.body == (
+        "**chronolog** fixes 1 problem on these lines:\n"
+        "\n"
+        "- `date-heading`: `## 26/11/2022` is not an ISO 8601 date; did you mean "
+        "`## 2022-11-26`? Fix: Rewrite the heading as `## 2022-11-26`.\n"
+        "\n"
+        "Not included: this fix changes the same text differently; it comes back once "
+        "this suggestion is committed.\n"
+        "- `newest-first`: `## 26/11/2022` is out of order. Fix: Change the year to 2021 "
+        "(unsafe: review before committing).\n"
+        "\n"
+        "```suggestion\n"
+        "## 2022-11-26\n"
+        "```\n"
+        "\n"
+        f"<!-- chronolog:suggestion {fp} -->"
+    )
 
 
 def test_several_edits_become_one_multi_line_suggestion() -> None:
@@ -249,21 +316,52 @@ def test_a_body_longer_than_github_accepts_is_not_posted() -> None:
     assert suggestion_comments(PATH, LOG, marked(huge), DIFF, already_posted=frozenset()) == []
 
 
-def comment(line: int) -> ReviewComment:
-    return ReviewComment(PATH, line, None, f"body {line}", f"{line:016x}")
+def comment(line: int, fixes: int = 1) -> ReviewComment:
+    return ReviewComment(PATH, line, None, f"body {line}", f"{line:016x}", fixes)
 
 
 def test_review_request_exactly() -> None:
-    assert review_request([comment(3), comment(5)], commit_id="abc123", not_posted=2) == {
+    request = review_request(
+        [comment(3), comment(5, fixes=2)],
+        commit_id="abc123",
+        safe_fixes=SafeFixes(my_lines=3, whole_log=19),
+    )
+    assert request == {
         "commit_id": "abc123",
         "event": "COMMENT",
-        "body": "chronolog suggests 2 fixes. 2 more can be applied with the **Apply fixes** "
-        "button on the check run.",
+        "body": "chronolog suggests 3 fixes in 2 suggestions. On the check run, **Fix my "
+        "lines** commits 3 safe fixes for the problems on the lines this pull request added "
+        "or changed. **Fix whole log** commits all 19 safe fixes in the log, 16 of them on "
+        "lines this pull request did not change.",
         "comments": [
             {"path": PATH, "body": "body 3", "line": 3, "side": "RIGHT"},
             {"path": PATH, "body": "body 5", "line": 5, "side": "RIGHT"},
         ],
     }
+
+
+@pytest.mark.parametrize(
+    ("safe_fixes", "closing"),
+    [
+        (SafeFixes(0, 0), ""),
+        (
+            SafeFixes(1, 1),
+            " On the check run, **Fix my lines** commits 1 safe fix for the problems on the "
+            "lines this pull request added or changed.",
+        ),
+        (
+            SafeFixes(0, 16),
+            " On the check run, **Fix whole log** commits 16 safe fixes in the log, none of "
+            "them on the lines this pull request added or changed.",
+        ),
+    ],
+)
+def test_the_review_closes_with_the_buttons_the_check_run_shows(
+    safe_fixes: SafeFixes, closing: str
+) -> None:
+    request = review_request([comment(3)], commit_id="abc123", safe_fixes=safe_fixes)
+    assert request is not None
+    assert request["body"] == "chronolog suggests 1 fix." + closing
 
 
 def test_review_request_caps_the_comments_and_says_so() -> None:
@@ -280,7 +378,7 @@ def test_review_request_caps_the_comments_and_says_so() -> None:
 
 
 def test_no_review_without_comments() -> None:
-    assert review_request([], commit_id="abc123", not_posted=4) is None
+    assert review_request([], commit_id="abc123", safe_fixes=SafeFixes(4, 4)) is None
 
 
 def test_a_misdated_entry_appended_to_the_reference_log() -> None:
@@ -310,3 +408,113 @@ def test_moving_an_entry_across_the_log_is_left_to_the_button() -> None:
     marked_findings = mark_findings(PATH, check_log(log, Context(today=dt.date(2022, 3, 25))), diff)
     assert [m.finding.rule for m in marked_findings if m.finding.fixable] == ["newest-first"] * 2
     assert suggestion_comments(PATH, log, marked_findings, diff, already_posted=frozenset()) == []
+
+
+# The issue's scenario: one entry added on top of the reference log, by jhchabran, with
+# a heading that is not ISO 8601 and a first line without a handle ending in `DURATION=45m`.
+NEW_ENTRY = (
+    "## 26/11/2022\n\nRestarted the stuck CI agents after the disk filled up. DURATION=45m\n\n"
+)
+SCENARIO_CONTEXT = Context(today=dt.date(2022, 11, 27), author="jhchabran")
+
+
+def scenario_head() -> tuple[str, str]:
+    base = (LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8")
+    return base, base.replace("## 2022-11-25", NEW_ENTRY + "## 2022-11-25", 1)
+
+
+def commit_in_one_batch(text: str, comments: list[ReviewComment]) -> str:
+    """What GitHub's "Commit suggestions" does with a batch: each block replaces its lines."""
+    lines = text.split("\n")
+    for comment in sorted(comments, key=lambda c: c.line, reverse=True):
+        block = comment.body.split("```suggestion\n")[1].split("\n```")[0]
+        start = comment.start_line or comment.line
+        lines[start - 1 : comment.line] = block.split("\n")
+    return "\n".join(lines)
+
+
+def test_the_new_entry_gets_one_suggestion_per_line_carrying_every_fix() -> None:
+    base, head = scenario_head()
+    diff = file_diff({"filename": PATH, "status": "modified", "patch": github_patch(base, head)})
+    log = parse_log(head)
+    findings = mark_findings(PATH, check_log(log, SCENARIO_CONTEXT), diff)
+    assert [(m.finding.line, m.finding.rule) for m in findings if m.introduced] == [
+        (5, "date-heading"),
+        (7, "duration-tag"),
+        (7, "participants"),
+    ]
+
+    comments = suggestion_comments(PATH, log, findings, diff, already_posted=frozenset())
+
+    date_fp = fingerprint("date-heading", PATH, ["## 26/11/2022"])
+    first_line = "Restarted the stuck CI agents after the disk filled up. DURATION=45m"
+    line_fp = fingerprint("duration-tag+participants", PATH, [first_line])
+    assert comments == [
+        ReviewComment(
+            PATH,
+            5,
+            None,
+            "**chronolog** `date-heading`: `## 26/11/2022` is not an ISO 8601 date; did you "
+            "mean `## 2022-11-26`? Fix: Rewrite the heading as `## 2022-11-26`.\n\n"
+            "```suggestion\n## 2022-11-26\n```\n\n"
+            f"<!-- chronolog:suggestion {date_fp} -->",
+            date_fp,
+        ),
+        ReviewComment(
+            PATH,
+            7,
+            None,
+            "**chronolog** fixes 2 problems on these lines:\n\n"
+            "- `duration-tag`: `DURATION=45m` is not a canonical duration tag; write "
+            "`$DURATION=45m`. Fix: Write `$DURATION=45m`.\n"
+            "- `participants`: the entry's first line `Restarted the stuck CI agents after "
+            "the…` does not list everyone involved; start it with their GitHub handles, like "
+            "`@jhchabran`. Fix: Start the entry with `@jhchabran`.\n\n"
+            "```suggestion\n"
+            "@jhchabran Restarted the stuck CI agents after the disk filled up. $DURATION=45m\n"
+            "```\n\n"
+            f"<!-- chronolog:suggestion {line_fp} -->",
+            line_fp,
+            fixes=2,
+        ),
+    ]
+    assert (date_fp, line_fp) == ("3d09d1a14d4b99e0", "33001fab64cb83ee")
+
+    # Committing both in one batch leaves the entry clean: no fixable finding is left on
+    # the lines the pull request added.
+    committed = commit_in_one_batch(head, comments)
+    assert committed == base.replace(
+        "## 2022-11-25",
+        "## 2022-11-26\n\n@jhchabran Restarted the stuck CI agents after the disk filled up. "
+        "$DURATION=45m\n\n## 2022-11-25",
+        1,
+    )
+    after = file_diff(
+        {"filename": PATH, "status": "modified", "patch": github_patch(base, committed)}
+    )
+    left = mark_findings(PATH, check_log(parse_log(committed), SCENARIO_CONTEXT), after)
+    assert [m.finding for m in left if m.introduced] == []
+    # A redelivery finds the same fingerprints and posts nothing again.
+    posted = fingerprints_in(comment.body for comment in comments)
+    assert suggestion_comments(PATH, log, findings, diff, already_posted=posted) == []
+
+
+def test_fixes_on_consecutive_lines_are_merged_up_to_thirty_lines() -> None:
+    log = parse_log("".join(f"line {n}\n" for n in range(1, 41)))
+    diff = FileDiff(PATH, None, "added", (Hunk(1, 40, frozenset(range(1, 41))),), True)
+    each_line = [
+        Finding("mojibake", Severity.WARNING, n, n, "m", Fix("f", (Edit(n, n, (f"new {n}",)),)))
+        for n in range(1, 41)
+    ]
+    # A fix over lines 29-32 (after line 29's own in the fix model's order) overlaps a
+    # suggestion it cannot join without passing 30 lines: left out for the next push.
+    across = Finding(
+        "participants", Severity.WARNING, 29, 32, "m", Fix("g", (Edit(29, 32, ("x",)),))
+    )
+
+    comments = suggestion_comments(
+        PATH, log, marked(*each_line, across), diff, already_posted=frozenset()
+    )
+
+    assert [(c.start_line, c.line, c.fixes) for c in comments] == [(1, 30, 30), (31, 40, 10)]
+    assert "participants" not in comments[0].body + comments[1].body

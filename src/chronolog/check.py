@@ -6,7 +6,12 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from chronolog.fixes import apply_fix_pass, changed_after_fixes, fixes_to_apply
+from chronolog.fixes import (
+    apply_fix_pass,
+    changed_after_fixes,
+    fixes_to_apply,
+    on_changed_lines,
+)
 from chronolog.model import Finding, Log, Severity
 from chronolog.parse import parse_log
 from chronolog.rule import Context, Rule
@@ -85,20 +90,27 @@ def fix_text(
     *,
     unsafe: bool = False,
     severities: Mapping[str, Severity] | None = None,
+    changed_lines_only: bool = False,
 ) -> FixResult:
     """Apply fixes in passes, re-checking after each, until none applies (ruff's loop).
 
     Fixes that clash with another in one pass wait for the next; the loop stops after
     `MAX_FIX_PASSES` so two fixes that undo each other cannot spin forever.
     `context.changed_lines` follows the text through the passes, so that a later pass
-    still knows which entries belong to the change under review.
+    still knows which entries belong to the change under review. With
+    `changed_lines_only`, only the fixes of findings on those lines that touch no other
+    line go in (`chronolog.fixes.on_changed_lines`), in every pass.
     """
     applied: list[tuple[str, str]] = []
     log = parse_log(text)
     findings = check_log(log, context, rules, severities)
     for _ in range(MAX_FIX_PASSES):
         rule_of = {f.fix: f.rule for f in findings if f.fix is not None}
-        result = apply_fix_pass(log, fixes_to_apply(findings, unsafe=unsafe))
+        fixable = findings
+        if changed_lines_only:
+            changed = context.changed_lines or frozenset()
+            fixable = [finding for finding in findings if on_changed_lines(finding, changed)]
+        result = apply_fix_pass(log, fixes_to_apply(fixable, unsafe=unsafe))
         if not result.applied:
             break
         applied.extend((rule_of[fix], fix.title) for fix in result.applied)

@@ -17,13 +17,11 @@ from typing import Any
 from chronolog.annotations import EXISTING_PREFIX, config_annotation, finding_annotation
 from chronolog.config import CONFIG_PATH, ConfigError
 from chronolog.diff import FileDiff, FilterMode, Where
+from chronolog.fix_buttons import NO_SAFE_FIXES, SafeFixes, fix_actions, fixes_section
 from chronolog.model import Finding, Severity
 from chronolog.rules import RULES_BY_NAME
 
-APPLY_FIXES_ACTION = "apply-fixes"  # the button's identifier (GitHub allows 20 characters)
-APPLY_FIXES_LABEL = "Apply fixes"
 MAX_OUTPUT_LENGTH = 65_535  # GitHub's limit for `output.summary` and `output.text`
-MAX_DESCRIPTION_LENGTH = 40  # for an action's description
 LISTED_INTRODUCED = 10  # introduced problems listed in the summary; the rest are in `text`
 LISTED_LOGS = 10
 # The headings of the run's details (`text`) and links to them: GitHub gives a rendered
@@ -72,7 +70,7 @@ def render_check_run(
     *,
     logs_checked: Sequence[str],
     config_error: ConfigError | None = None,
-    safe_fixes: int = 0,
+    safe_fixes: SafeFixes = NO_SAFE_FIXES,
     suggestions_posted: int = 0,
     extra_sections: Sequence[str] = (),
     annotate: FilterMode = FilterMode.ADDED,
@@ -124,7 +122,7 @@ def render_check_run(
         sections.append(_existing_note(len(existing), len(annotated_existing)))
     if introduced:
         sections.append(_introduced_section(introduced))
-    fixes = _fixes_section(safe_fixes, suggestions_posted)
+    fixes = fixes_section(safe_fixes, suggestions_posted)
     if fixes:
         sections.append(fixes)
     sections.extend(section.strip("\n") for section in extra_sections if section.strip())
@@ -149,7 +147,7 @@ def render_check_run(
         summary=cap_text("\n\n".join(sections) + "\n"),
         text=cap_text(details) if details else None,
         annotations=tuple(annotations),
-        actions=_actions(safe_fixes),
+        actions=fix_actions(safe_fixes),
     )
 
 
@@ -339,26 +337,6 @@ def _existing_note(count: int, annotated: int) -> str:
     )
 
 
-def _fixes_section(safe_fixes: int, suggestions_posted: int) -> str:
-    lines = []
-    if safe_fixes:
-        lines.append(
-            f"- **{APPLY_FIXES_LABEL}**, the button at the top of this check run, commits "
-            f"{_plural(safe_fixes, 'safe fix', 'safe fixes')} to this branch."
-        )
-    if suggestions_posted == 1:
-        lines.append(
-            "- 1 fix was posted as a review suggestion on the changed lines; commit it from "
-            "the **Files changed** tab."
-        )
-    elif suggestions_posted:
-        lines.append(
-            f"- {suggestions_posted} fixes were posted as review suggestions on the changed "
-            "lines; commit them from the **Files changed** tab."
-        )
-    return "\n".join(["### Fixes", "", *lines]) if lines else ""
-
-
 def _details(more_introduced: Sequence[MarkedFinding], existing: Sequence[MarkedFinding]) -> str:
     """The run's `text`: every finding the summary does not list, each once."""
     sections = []
@@ -375,18 +353,3 @@ def _details(more_introduced: Sequence[MarkedFinding], existing: Sequence[Marked
             lines += [f"By file: {', '.join(files)}.", ""]
         sections.append("\n".join([*lines, *(_item(m) for m in existing)]))
     return "\n\n".join(sections) + "\n" if sections else ""
-
-
-def _actions(safe_fixes: int) -> tuple[dict[str, Any], ...]:
-    if safe_fixes <= 0:
-        return ()
-    description = f"Commit {_plural(safe_fixes, 'safe fix', 'safe fixes')} to this branch"
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        description = "Commit all safe fixes to this branch"
-    return (
-        {
-            "label": APPLY_FIXES_LABEL,
-            "description": description,
-            "identifier": APPLY_FIXES_ACTION,
-        },
-    )

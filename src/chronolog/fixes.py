@@ -1,4 +1,4 @@
-"""Apply fixes: one model for `--fix`, review suggestions and the "Apply fixes" commit."""
+"""Apply fixes: one model for `--fix`, review suggestions and the fix buttons' commits."""
 
 from __future__ import annotations
 
@@ -90,6 +90,19 @@ def fixes_to_apply(findings: Iterable[Finding], *, unsafe: bool = False) -> list
     ]
 
 
+def on_changed_lines(finding: Finding, changed_lines: frozenset[int]) -> bool:
+    """Whether `finding` is the change's to fix: its first line is one the change added or
+    changed, and its fix rewrites or removes no other line (it may insert lines anywhere,
+    as moving an added entry to its place does)."""
+    if finding.line not in changed_lines or finding.fix is None:
+        return False
+    return all(
+        line in changed_lines
+        for edit in finding.fix.edits
+        for line in range(edit.start_line, edit.end_line + 1)
+    )
+
+
 @dataclass(frozen=True)
 class FixPass:
     """The text after one round of fixes and the fixes that went into it."""
@@ -137,3 +150,91 @@ def _lines_touched(fix: Fix) -> set[int]:
     if replaced:
         return replaced
     return {line for edit in fix.edits for line in (edit.start_line - 1, edit.start_line)}
+
+
+@dataclass(frozen=True)
+class MergedFixes:
+    """Several fixes of the same lines applied together (`merge_fixes`).
+
+    `lines` is the text with the `included` fixes applied; `excluded` are the fixes that
+    change some of the same text differently from an included one. Both keep the order
+    of the fixes given.
+    """
+
+    lines: tuple[str, ...]
+    included: tuple[Fix, ...]
+    excluded: tuple[Fix, ...]
+
+
+@dataclass(frozen=True, order=True)
+class _Change:
+    """Characters `start..end` (end excluded) of the lines joined with `\\n` after each,
+    replaced with `text`; an insertion when `start == end`."""
+
+    start: int
+    end: int
+    text: str
+
+
+def merge_fixes(lines: Sequence[str], fixes: Sequence[Fix]) -> MergedFixes:
+    """Apply `fixes` to `lines` together, down to the characters each edit changes.
+
+    Two edits of one line (one puts a handle first, the other rewrites a tag at its end)
+    both go in: each edit is narrowed to the characters it changes, and changes that do not
+    meet are applied together. Changes meet when they replace overlapping text, or insert
+    at one point, or one inserts inside text the other replaces; identical changes are one.
+    A fix that meets an accepted fix's change is left out, all or nothing: safe fixes are
+    tried before unsafe ones, then in the order given (so the safer fix wins a conflict).
+    """
+    text = "".join(f"{line}\n" for line in lines)
+    offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    order = sorted(
+        range(len(fixes)), key=lambda i: (fixes[i].applicability is not Applicability.SAFE, i)
+    )
+    accepted: set[_Change] = set()
+    included: set[int] = set()
+    for index in order:
+        changes = [_narrowed(edit, text, offsets) for edit in fixes[index].edits]
+        if any(_meet(change, other) for change in changes for other in accepted):
+            continue
+        included.add(index)
+        accepted.update(changes)
+    merged: list[str] = []
+    cursor = 0
+    for change in sorted(accepted):
+        merged.append(text[cursor : change.start] + change.text)
+        cursor = change.end
+    merged.append(text[cursor:])
+    result = "".join(merged)
+    return MergedFixes(
+        tuple(result[:-1].split("\n")) if result else (),
+        tuple(fix for index, fix in enumerate(fixes) if index in included),
+        tuple(fix for index, fix in enumerate(fixes) if index not in included),
+    )
+
+
+def _narrowed(edit: Edit, text: str, offsets: Sequence[int]) -> _Change:
+    """The edit as a change of characters, without the prefix and suffix it keeps."""
+    start = offsets[edit.start_line - 1]
+    end = start if edit.is_insertion else offsets[edit.end_line]
+    old = text[start:end]
+    new = "".join(f"{line}\n" for line in edit.content)
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < min(len(old), len(new)) - prefix
+        and old[len(old) - 1 - suffix] == new[len(new) - 1 - suffix]
+    ):
+        suffix += 1
+    return _Change(start + prefix, end - suffix, new[prefix : len(new) - suffix])
+
+
+def _meet(first: _Change, second: _Change) -> bool:
+    """Whether two different changes touch the same text (see `merge_fixes`)."""
+    if first == second:
+        return False
+    if first.start == first.end and second.start == second.end:
+        return first.start == second.start
+    return first.start < second.end and second.start < first.end

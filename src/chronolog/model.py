@@ -22,7 +22,7 @@ class Severity(StrEnum):
 class Applicability(StrEnum):
     """Whether a fix may be applied without a human looking at it.
 
-    `safe` fixes are applied by `chronolog check --fix` and the "Apply fixes" button;
+    `safe` fixes are applied by `chronolog check --fix` and the check run's fix buttons;
     `unsafe` ones only with `--unsafe-fixes`, and as review suggestions a person accepts.
     """
 

@@ -29,6 +29,8 @@ from chronolog.detect import (
     looks_like_log,
 )
 from chronolog.diff import FileDiff, PatchError, file_diff, parse_patch
+from chronolog.fix_buttons import SafeFixes
+from chronolog.fixes import on_changed_lines
 from chronolog.model import Applicability, Log
 from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Context
@@ -236,15 +238,18 @@ def moved_on_note(moved_to: str, head_sha: str) -> str:
     )
 
 
-def safe_fixes(logs: Iterable[CheckedLog]) -> int:
-    """How many findings carry a safe fix (what the "Apply fixes" button would commit)."""
-    return sum(
-        1
-        for checked in logs
-        for finding in checked.marked
-        if finding.finding.fix is not None
-        and finding.finding.fix.applicability is Applicability.SAFE
-    )
+def safe_fixes(logs: Iterable[CheckedLog]) -> SafeFixes:
+    """How many findings carry a safe fix: on the lines the pull request added or changed
+    (what **Fix my lines** commits), and in all (what **Fix whole log** commits)."""
+    my_lines = whole_log = 0
+    for checked in logs:
+        for marked in checked.marked:
+            fix = marked.finding.fix
+            if fix is None or fix.applicability is not Applicability.SAFE:
+                continue
+            whole_log += 1
+            my_lines += on_changed_lines(marked.finding, checked.changed_lines)
+    return SafeFixes(my_lines=my_lines, whole_log=whole_log)
 
 
 def suggestion_candidates(logs: Iterable[CheckedLog]) -> list[ReviewComment]:
@@ -263,15 +268,14 @@ def review_plan(
     posted_bodies: Iterable[str],
     *,
     head_sha: str,
-    safe_fixes: int,
+    safe_fixes: SafeFixes,
 ) -> ReviewPlan:
     """The review of the `candidates` (`suggestion_candidates(logs)`) not yet among `posted_bodies`
-    (the pull request's review comments, as far as they were read); its body counts the
-    `safe_fixes` that only the "Apply fixes" button would commit."""
+    (the pull request's review comments, as far as they were read); its body ends by saying
+    what each button commits (`safe_fixes`)."""
     posted_before = fingerprints_in(posted_bodies)
     new = [comment for comment in candidates if comment.fingerprint not in posted_before]
-    not_posted = max(0, safe_fixes - len(new))
-    request = review_request(new, commit_id=head_sha, not_posted=not_posted)
+    request = review_request(new, commit_id=head_sha, safe_fixes=safe_fixes)
     return ReviewPlan(request, len(candidates) - len(new))
 
 
@@ -279,7 +283,7 @@ def review_refused_note(answer: str) -> str:
     """The summary's note when GitHub refused the review (`answer` is what it said)."""
     return (
         f"The suggested fixes could not be posted as review comments: GitHub answered "
-        f"{answer}. The **Apply fixes** button still applies the safe ones."
+        f"{answer}. The buttons of this check run still commit the safe ones."
     )
 
 

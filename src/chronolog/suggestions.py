@@ -3,21 +3,26 @@
 GitHub replaces the lines `start_line..line` of the new file with a suggestion's text, and
 accepts a review comment only on lines of one hunk of its own diff. So a fix becomes a
 suggestion only when its edits fit one contiguous span of at most 30 lines inside one
-hunk of an exact diff; every other fix is left to the check run's summary and button.
-A hidden marker carries a fingerprint so that the same suggestion is never posted twice.
+hunk of an exact diff; every other fix is left to the check run's summary and buttons.
+GitHub applies one suggestion per line in a batch, so fixes whose spans overlap or touch
+share one suggestion that carries all of them. A hidden marker carries a fingerprint so
+that the same suggestion is never posted twice.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chronolog.check_output import APPLY_FIXES_LABEL, MarkedFinding
+from chronolog.check_output import MarkedFinding
 from chronolog.diff import FileDiff
-from chronolog.fixes import apply_edits
+from chronolog.fix_buttons import NO_SAFE_FIXES, SafeFixes
+from chronolog.fixes import merge_fixes
 from chronolog.model import Applicability, Edit, Finding, Fix, Log
 
 MAX_SUGGESTION_LINES = 30
@@ -36,6 +41,7 @@ class ReviewComment:
     start_line: int | None  # None for a comment on a single line
     body: str
     fingerprint: str
+    fixes: int = 1  # how many fixes its suggestion carries
 
     def as_json(self) -> dict[str, Any]:
         """The comment as an item of `comments[]` in `POST /pulls/{n}/reviews`."""
@@ -67,32 +73,93 @@ def fingerprints_in(bodies: Iterable[str]) -> frozenset[str]:
     return frozenset(match for body in bodies for match in _MARKER.findall(body or ""))
 
 
-def suggestion_span(
-    fix: Fix, log: Log, diff: FileDiff, *, avoid: Sequence[tuple[int, int]] = ()
-) -> tuple[int, int] | None:
-    """The lines `(first, last)` a suggestion for `fix` replaces, or None if it cannot be one.
+def suggestion_span(fix: Fix, log: Log, diff: FileDiff) -> tuple[int, int] | None:
+    """The lines `(first, last)` a suggestion for `fix` alone replaces, or None if it
+    cannot be one.
 
     The span runs from the first edit to the last; an insertion before line L alone is
     shown with line L-1 (or, if that does not fit, line L) around it. It must hold at most
-    30 lines, all inside one hunk of an exact diff, and overlap no span in `avoid`.
+    30 lines, all inside one hunk of an exact diff.
     """
+    spans = _candidate_spans(fix, log, diff)
+    return spans[0] if spans else None
+
+
+def _candidate_spans(fix: Fix, log: Log, diff: FileDiff) -> list[tuple[int, int]]:
+    """The spans a suggestion for `fix` may replace, the preferred one first."""
     if not diff.exact or not fix.edits:
-        return None
+        return []
     first = min(edit.start_line for edit in fix.edits)
     last = max(edit.start_line - 1 if edit.is_insertion else edit.end_line for edit in fix.edits)
     candidates = [(first, last)] if first <= last else [(first - 1, first - 1), (first, first)]
-    for start, end in candidates:
-        if (
-            start >= 1
-            and end <= len(log.lines)
-            and end - start < MAX_SUGGESTION_LINES
-            and diff.hunk_for(start, end) is not None
-            and not any(
-                start <= taken_end and taken_start <= end for taken_start, taken_end in avoid
+    return [span for span in candidates if _fits(span, log, diff)]
+
+
+def _fits(span: tuple[int, int], log: Log, diff: FileDiff) -> bool:
+    """Whether a suggestion may replace lines `span`: at most 30, inside one hunk."""
+    start, end = span
+    return (
+        start >= 1
+        and end <= len(log.lines)
+        and end - start < MAX_SUGGESTION_LINES
+        and diff.hunk_for(start, end) is not None
+    )
+
+
+@dataclass
+class _Group:
+    """The findings whose fixes one suggestion carries, and the lines it replaces."""
+
+    start: int
+    end: int
+    members: list[tuple[Finding, Fix]]  # each finding with its fix
+
+
+def _groups(findings: Sequence[Finding], log: Log, diff: FileDiff) -> list[_Group]:
+    """The fixable `findings` (in the fix model's order) gathered into suggestions.
+
+    A fix whose span overlaps or touches a suggestion's lines joins it (and merges
+    suggestions it bridges), as long as the whole stays within 30 lines of one hunk. A fix
+    that overlaps a suggestion it cannot join is left out (GitHub applies one suggestion
+    per line in a batch); the next push brings it back. The groups are kept sorted and
+    disjoint, so the ones a span touches are found by bisection.
+    """
+    groups: list[_Group] = []
+    starts: list[int] = []  # the groups' first lines, in order
+    ends: list[int] = []  # their last lines, in the same order (sorted too: disjoint)
+    for finding in findings:
+        if finding.fix is None:
+            continue
+        fix = finding.fix
+        for start, end in _candidate_spans(fix, log, diff):
+            low = bisect.bisect_left(ends, start - 1)
+            high = bisect.bisect_right(starts, end + 1)
+            touching = groups[low:high]
+            merged = (
+                min([start, *(g.start for g in touching)]),
+                max([end, *(g.end for g in touching)]),
             )
-        ):
-            return start, end
-    return None
+            if _fits(merged, log, diff):
+                members = [member for g in touching for member in g.members]
+                groups[low:high] = [_Group(*merged, [*members, (finding, fix)])]
+                starts[low:high] = [merged[0]]
+                ends[low:high] = [merged[1]]
+                break
+            if not any(start <= g.end and g.start <= end for g in touching):
+                # Only next to them, not over their lines: a suggestion of its own.
+                index = bisect.bisect_left(starts, start)
+                groups.insert(index, _Group(start, end, [(finding, fix)]))
+                starts.insert(index, start)
+                ends.insert(index, end)
+                break
+    for group in groups:
+        group.members.sort(key=lambda member: _model_order(member[0]))
+    return groups
+
+
+def _model_order(finding: Finding) -> tuple[int, str]:
+    """The order in which the fix model applies fixes (`chronolog.fixes.fixes_to_apply`)."""
+    return finding.line, finding.rule
 
 
 def suggestion_comments(
@@ -103,37 +170,34 @@ def suggestion_comments(
     *,
     already_posted: frozenset[str],
 ) -> list[ReviewComment]:
-    """One review comment per fixable finding of `path` that can be a suggestion.
+    """One review comment per span of lines that fixable findings of `path` touch.
 
-    Skipped: findings whose suggestion was already posted (by fingerprint), bodies longer
-    than GitHub accepts, and fixes whose lines overlap an earlier suggestion's (GitHub
-    applies one suggestion per line in a batch; the other comes back on the next push).
+    Fixes whose lines overlap or touch are merged into one suggestion, their edits applied
+    together (`chronolog.fixes.merge_fixes`); a fix that changes the same text as a safer
+    or earlier one differently is named in the comment but not applied. Skipped:
+    suggestions already posted (by fingerprint), bodies longer than GitHub accepts.
     """
+    fixable = sorted(
+        {m.finding for m in marked if m.path == path and m.finding.fix is not None},
+        key=lambda finding: (*_model_order(finding), finding.end_line, finding.message),
+    )
     comments: list[ReviewComment] = []
-    taken: list[tuple[int, int]] = []
     seen = set(already_posted)
-    for item in sorted(marked, key=lambda m: (m.finding.line, m.finding.rule)):
-        finding = item.finding
-        if item.path != path or finding.fix is None:
-            continue
-        span = suggestion_span(finding.fix, log, diff, avoid=taken)
-        if span is None:
-            continue
-        start, end = span
+    for group in _groups(fixable, log, diff):
+        start, end = group.start, group.end
         original = log.lines[start - 1 : end]
-        shifted = [
-            Edit(edit.start_line - start + 1, edit.end_line - start + 1, edit.content)
-            for edit in finding.fix.edits
-        ]
-        replacement = apply_edits(original, shifted)
-        fp = fingerprint(finding.rule, path, original)
-        if replacement == list(original) or fp in seen:
+        shifted = [(finding, _shifted(fix, start)) for finding, fix in group.members]
+        merged = merge_fixes(original, [fix for _, fix in shifted])
+        included = [finding for finding, fix in shifted if fix in merged.included]
+        left_out = [finding for finding, fix in shifted if fix not in merged.included]
+        rules = "+".join(finding.rule for finding in included)
+        fp = fingerprint(rules, path, original)
+        if list(merged.lines) == list(original) or fp in seen:
             continue
-        body = suggestion_body(finding, replacement, fp)
+        body = suggestion_body(included, merged.lines, fp, left_out=left_out)
         if len(body.encode()) > MAX_BODY_LENGTH:
             continue  # counted in UTF-8 bytes, never fewer than GitHub's characters
         seen.add(fp)
-        taken.append(span)
         comments.append(
             ReviewComment(
                 path=path,
@@ -141,23 +205,71 @@ def suggestion_comments(
                 start_line=start if start < end else None,
                 body=body,
                 fingerprint=fp,
+                fixes=len(included),
             )
         )
     return comments
 
 
-def suggestion_body(finding: Finding, replacement: Sequence[str], fp: str) -> str:
-    """The comment: one line of explanation, the suggestion block, the hidden marker."""
-    explanation = f"**chronolog** `{finding.rule}`: {_sentence(finding.message)}"
-    if finding.fix is not None:
-        unsafe = finding.fix.applicability is Applicability.UNSAFE
-        note = " (unsafe: review before committing)" if unsafe else ""
-        explanation += f" Fix: {_sentence(finding.fix.title + note)}"
+def _shifted(fix: Fix, start: int) -> Fix:
+    """`fix` with its lines counted from `start` (line 1 of the suggestion's span)."""
+    edits = tuple(
+        Edit(edit.start_line - start + 1, edit.end_line - start + 1, edit.content)
+        for edit in fix.edits
+    )
+    return dataclasses.replace(fix, edits=edits)
+
+
+def suggestion_body(
+    findings: Sequence[Finding],
+    replacement: Sequence[str],
+    fp: str,
+    *,
+    left_out: Sequence[Finding] = (),
+) -> str:
+    """The comment: what it fixes, the suggestion block, the hidden marker.
+
+    One fix is explained in one line; several are listed, one rule and message each, and
+    `left_out` fixes (which change the same text differently) are named as not included.
+    """
+    if len(findings) == 1 and not left_out:
+        explanation = f"**chronolog** {_explained(findings[0])}"
+    else:
+        problems = _plural(len(findings), "problem", "problems")
+        paragraphs = [
+            f"**chronolog** fixes {problems} on these lines:",
+            "\n".join(f"- {_explained(finding)}" for finding in findings),
+        ]
+        if left_out:
+            why = (
+                "this fix changes the same text differently; it comes"
+                if len(left_out) == 1
+                else "these fixes change the same text differently; they come"
+            )
+            paragraphs.append(
+                f"Not included: {why} back once this suggestion is committed.\n"
+                + "\n".join(f"- {_explained(finding)}" for finding in left_out)
+            )
+        explanation = "\n\n".join(paragraphs)
     # A fence must be longer than any run of backticks inside the block.
     longest = max((len(run) for line in replacement for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     block = "\n".join([f"{fence}suggestion", *replacement, fence])
     return f"{explanation}\n\n{block}\n\n{marker(fp)}"
+
+
+def _explained(finding: Finding) -> str:
+    """`` `rule`: message. Fix: title.`` on one line."""
+    explanation = f"`{finding.rule}`: {_sentence(finding.message)}"
+    if finding.fix is not None:
+        unsafe = finding.fix.applicability is Applicability.UNSAFE
+        note = " (unsafe: review before committing)" if unsafe else ""
+        explanation += f" Fix: {_sentence(finding.fix.title + note)}"
+    return explanation
+
+
+def _plural(count: int, word: str, words: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {words}"
 
 
 def _sentence(text: str) -> str:
@@ -171,28 +283,29 @@ def review_request(
     *,
     commit_id: str,
     cap: int = MAX_REVIEW_COMMENTS,
-    not_posted: int = 0,
+    safe_fixes: SafeFixes = NO_SAFE_FIXES,
 ) -> dict[str, Any] | None:
     """The body of `POST /pulls/{n}/reviews` carrying at most `cap` suggestions.
 
-    `not_posted` is how many safe fixes the "Apply fixes" button would commit beyond
-    these suggestions; the review body says so. None when there is nothing to post.
+    The review body counts the fixes the suggestions carry and closes by saying what each
+    button of the check run commits (`safe_fixes`). None when there is nothing to post.
     """
     if not comments:
         return None
     posted = comments[:cap]
-    fixes = "fix" if len(posted) == 1 else "fixes"
-    sentences = [f"chronolog suggests {len(posted)} {fixes}."]
+    fixes = sum(comment.fixes for comment in posted)
+    sentence = f"chronolog suggests {_plural(fixes, 'fix', 'fixes')}"
+    if fixes != len(posted):
+        sentence += f" in {_plural(len(posted), 'suggestion', 'suggestions')}"
+    sentences = [f"{sentence}."]
     if len(comments) > len(posted):
         sentences.append(
             f"{len(comments) - len(posted)} more are not posted, to keep this review short; "
             "the check run lists them."
         )
-    if not_posted > 0:
-        sentences.append(
-            f"{not_posted} more can be applied with the **{APPLY_FIXES_LABEL}** button "
-            "on the check run."
-        )
+    buttons = safe_fixes.what_they_do()
+    if buttons:
+        sentences.append("On the check run, " + " ".join(buttons))
     return {
         "commit_id": commit_id,
         "event": "COMMENT",

@@ -16,6 +16,7 @@ from chronolog.fixes import changed_after_fixes
 from chronolog.model import Edit, Fix
 from chronolog.rule import Context, latest_current_date
 from tests.app.conftest import LOG_PATH, NOW, log_texts
+from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, blob_sha, load_webhook
 
 REPO = "electron/electron"
@@ -23,11 +24,22 @@ HEAD_SHA = "5bd5f196a46b8222fb7484f05faba41a73cf34bd"
 BRANCH = "miniak/event-process-id"
 
 
-def clicked() -> dict[str, Any]:
-    """The real requested_action payload, with chronolog's button instead of another app's."""
+def clicked(identifier: str = "apply-fixes") -> dict[str, Any]:
+    """The real requested_action payload, with chronolog's button instead of another app's
+    (by default the one button of runs made before **Fix my lines**: the whole log)."""
     payload = load_webhook("check_run.requested_action")
-    payload["requested_action"] = {"identifier": "apply-fixes"}
+    payload["requested_action"] = {"identifier": identifier}
     return payload
+
+
+WHOLE_LOG = (
+    "(Fix whole log)\n\nFix whole log, a button of the chronolog check run, commits every "
+    "safe fix in the log.\n\n"
+)
+MY_LINES = (
+    "(Fix my lines)\n\nFix my lines, a button of the chronolog check run, commits the safe "
+    "fixes on the lines this pull request added or changed.\n\n"
+)
 
 
 def add_electron_pull(
@@ -79,7 +91,7 @@ async def test_the_button_commits_every_safe_fix_with_the_blob_sha(
     expected = fix_text(head, Context(latest_current_date(NOW), author="miniak")).text
     assert put.json == {
         "message": (
-            "chronolog: apply 11 fixes to support/log.md\n\n"
+            f"chronolog: apply 11 fixes to support/log.md {WHOLE_LOG}"
             "- participants: Start the entry with `@miniak`\n"
             "- duration-tag: Write `$DURATION=3h`\n"
             "- duration-tag: Write `$DURATION=45m`\n"
@@ -131,7 +143,7 @@ async def test_a_fork_that_does_not_allow_edits_is_refused_on_the_check_run(
         "output": {
             "title": payload["check_run"]["output"]["title"],
             "summary": (
-                "**Apply fixes** could not run: this pull request comes from a fork that does "
+                "**Fix whole log** could not run: this pull request comes from a fork that does "
                 "not allow edits by maintainers. Turn on *Allow edits by maintainers* in the "
                 "pull request's sidebar and press the button again, or apply the suggestions "
                 "by hand.\n\n" + payload["check_run"]["output"]["summary"]
@@ -171,7 +183,7 @@ async def test_nothing_left_to_fix_says_so(fake: FakeGitHub, github_app: GitHubA
     assert fake.calls(f"GET /repos/{REPO}/contents/support/log.md")  # it was read as a log
     [patch] = fake.calls(r"PATCH .*")
     assert patch.json["output"]["summary"].startswith(
-        "**Apply fixes**: there was nothing left that chronolog can fix safely."
+        "**Fix whole log**: there was nothing left that chronolog can fix safely."
     )
 
 
@@ -197,7 +209,8 @@ async def test_the_author_is_credited_only_on_the_entries_the_pull_request_added
 
     [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
     assert put.json["message"] == (
-        "chronolog: apply 1 fix to support/log.md\n\n- participants: Start the entry with `@miniak`"
+        f"chronolog: apply 1 fix to support/log.md {WHOLE_LOG}"
+        "- participants: Start the entry with `@miniak`"
     )
     assert base64.b64decode(put.json["content"]).decode() == head.replace(
         "Deploy failed", "@miniak Deploy failed"
@@ -216,7 +229,7 @@ async def test_a_misdated_entry_at_the_bottom_is_moved_and_credited_to_its_autho
 
     [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
     assert put.json["message"] == (
-        "chronolog: apply 2 fixes to support/log.md\n\n"
+        f"chronolog: apply 2 fixes to support/log.md {WHOLE_LOG}"
         "- newest-first: Move the entry above `## 2022-10-20` (line 3)\n"
         "- participants: Start the entry with `@miniak`"
     )
@@ -273,7 +286,7 @@ async def test_a_commit_github_refuses_is_explained_on_the_check_run(
     assert fake.commits == []
     assert fake.calls(r"POST .*/check-runs") == []  # no re-run
     assert note_of(fake, payload) == (
-        "**Apply fixes** could not commit the fixes: GitHub answered 403: Resource not "
+        "**Fix whole log** could not commit the fixes: GitHub answered 403: Resource not "
         "accessible by integration. chronolog may not write to `miniak/event-process-id` of "
         "electron/electron: the app needs the *contents: write* permission on that repository "
         "(it may have been installed with *contents: read*, or the fork may not let it push). "
@@ -321,7 +334,7 @@ async def test_a_422_that_is_not_a_stale_sha_is_explained_not_re_run(
 
     assert fake.calls(r"POST .*/check-runs") == []
     assert note_of(fake, payload) == (
-        "**Apply fixes** could not commit the fixes: GitHub answered 422: Invalid request.\n\n"
+        "**Fix whole log** could not commit the fixes: GitHub answered 422: Invalid request.\n\n"
         "For 'properties/branch', nil is not a string. Apply the suggestions by hand, or "
         "press the button again."
     )
@@ -381,7 +394,7 @@ async def test_the_button_on_a_commit_no_pull_request_has_says_so(
     assert fake.calls(r"PUT .*") == []
     [patch] = fake.calls(r"PATCH /repos/electron/electron/check-runs/1494503112")
     assert patch.json["output"]["summary"].startswith(
-        "**Apply fixes** did nothing: this check ran on a commit that is no longer the head "
+        "**Fix whole log** did nothing: this check ran on a commit that is no longer the head "
         "of an open pull request. Press the button on the check run of the pull request's "
         "latest commit.\n\n"
     )
@@ -406,3 +419,133 @@ async def test_the_re_run_after_a_conflict_is_the_check_as_served(
     assert "### Backlinks from" in rerun["output"]["summary"]
     # The config read for the button is reused by the re-run.
     assert len(fake.calls(f"GET /repos/{REPO}/contents/.github/chronolog.yml")) == 1
+
+
+@pytest.mark.anyio
+async def test_fix_my_lines_commits_only_the_fixes_on_the_pull_requests_lines(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    # The same pull request whose whole log takes 11 fixes: one is on its own entry.
+    payload = clicked("fix-my-lines")
+    add_electron_pull(fake, payload)
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
+    _, head = log_texts()
+    assert put.json == {
+        "message": (
+            f"chronolog: apply 1 fix to support/log.md {MY_LINES}"
+            "- participants: Start the entry with `@miniak`"
+        ),
+        "content": base64.b64encode(
+            head.replace("\nDevX was flagged", "\n@miniak DevX was flagged", 1).encode()
+        ).decode(),
+        "branch": BRANCH,
+        "sha": blob_sha(head.encode()),
+    }
+
+
+# The issue's scenario: the reference log with one entry added on top by jhchabran.
+SCENARIO_ENTRY = (
+    "## 26/11/2022\n\nRestarted the stuck CI agents after the disk filled up. DURATION=45m\n\n"
+)
+SCENARIO_FIXED = (
+    "## 2022-11-26\n\n@jhchabran Restarted the stuck CI agents after the disk filled up. "
+    "$DURATION=45m\n\n"
+)
+
+
+def scenario_texts() -> tuple[str, str]:
+    base = (LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8")
+    return base, base.replace("## 2022-11-25", SCENARIO_ENTRY + "## 2022-11-25", 1)
+
+
+@pytest.mark.anyio
+async def test_fix_my_lines_fixes_the_new_entry_and_nothing_else(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked("fix-my-lines")
+    base, head = scenario_texts()
+    add_electron_pull(fake, payload, base=base, head=head)
+    fake.pulls[(REPO, 26764)].author = "jhchabran"
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
+    assert put.json["message"] == (
+        f"chronolog: apply 3 fixes to support/log.md {MY_LINES}"
+        "- date-heading: Rewrite the heading as `## 2022-11-26`\n"
+        "- duration-tag: Write `$DURATION=45m`\n"
+        "- participants: Start the entry with `@jhchabran`"
+    )
+    assert base64.b64decode(put.json["content"]).decode() == head.replace(
+        SCENARIO_ENTRY, SCENARIO_FIXED, 1
+    )
+
+
+@pytest.mark.anyio
+async def test_fix_whole_log_fixes_the_old_problems_too(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked("fix-whole-log")
+    base, head = scenario_texts()
+    add_electron_pull(fake, payload, base=base, head=head)
+    fake.pulls[(REPO, 26764)].author = "jhchabran"
+
+    await press(github_app, payload)
+
+    [put] = fake.calls(f"PUT /repos/{REPO}/contents/support/log.md")
+    assert put.json["message"].startswith(
+        f"chronolog: apply 19 fixes to support/log.md {WHOLE_LOG}"
+    )
+    fixed = base64.b64decode(put.json["content"]).decode()
+    assert SCENARIO_FIXED in fixed
+    assert "👉".encode().decode("cp1252") in head  # an old line's mojibake ...
+    assert "👉".encode().decode("cp1252") not in fixed  # ... repaired as well
+
+
+@pytest.mark.anyio
+async def test_fix_my_lines_with_nothing_on_the_pull_requests_lines_says_so(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked("fix-my-lines")
+    base = OLD_ENTRIES.replace(
+        "Restarted the runner.", "@miniak Restarted the runner. @DURATION=3h"
+    )
+    head = base.replace("## 2022-10-20", "## 2022-10-21\n\n@miniak Deploy failed.\n\n## 2022-10-20")
+    add_electron_pull(fake, payload, base=base, head=head, can_modify=True)
+
+    await press(github_app, payload)
+
+    assert fake.calls(r"PUT .*") == []
+    assert note_of(fake, payload) == (
+        "**Fix my lines**: there was nothing left on this pull request's lines that "
+        "chronolog can fix safely."
+    )
+
+
+@pytest.mark.anyio
+async def test_fix_my_lines_re_runs_the_check_on_a_conflict(
+    fake: FakeGitHub, github_app: GitHubApp
+) -> None:
+    payload = clicked("fix-my-lines")
+    add_electron_pull(fake, payload)
+    fake.fail("PUT", f"/repos/{REPO}/contents/support/log.md", 409, message="does not match")
+
+    await press(github_app, payload)
+
+    assert fake.commits == []
+    [rerun] = [run for run in fake.runs_for(REPO) if run["_requests"]]
+    assert (rerun["head_sha"], rerun["conclusion"]) == (HEAD_SHA, "failure")
+    assert [a["identifier"] for a in rerun["actions"]] == ["fix-my-lines", "fix-whole-log"]
+
+
+@pytest.mark.anyio
+async def test_another_apps_button_is_not_ours(fake: FakeGitHub, github_app: GitHubApp) -> None:
+    payload = clicked("apply-fixes-2")
+    add_electron_pull(fake, payload)
+
+    await press(github_app, payload)
+
+    assert fake.requests == []

@@ -13,6 +13,7 @@ from chronolog.app.context import PullCheck, PullRequest
 from chronolog.app.github import GitHubApp, GitHubError
 from tests import reference_pull
 from tests.app.conftest import APP_ID, LOG_PATH, NOW, add_log_pull, log_texts
+from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, add_pull_from_payload
 
 HEAD_SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -73,8 +74,10 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
     assert review == {
         "commit_id": HEAD_SHA,
         "body": (
-            "chronolog suggests 1 fix. 10 more can be applied with the **Apply fixes** "
-            "button on the check run."
+            "chronolog suggests 1 fix. On the check run, **Fix my lines** commits 1 safe fix "
+            "for the problems on the lines this pull request added or changed. **Fix whole "
+            "log** commits all 11 safe fixes in the log, 10 of them on lines this pull request "
+            "did not change."
         ),
         "event": "COMMENT",
         "comments": [
@@ -106,10 +109,15 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
         },
         "actions": [
             {
-                "label": "Apply fixes",
-                "description": "Commit 11 safe fixes to this branch",
-                "identifier": "apply-fixes",
-            }
+                "label": "Fix my lines",
+                "description": "Commit 1 safe fix on the PR's lines",
+                "identifier": "fix-my-lines",
+            },
+            {
+                "label": "Fix whole log",
+                "description": "Commit all 11 safe fixes in the log",
+                "identifier": "fix-whole-log",
+            },
         ],
     }
     summary = run["output"]["summary"]
@@ -127,9 +135,12 @@ async def test_a_new_entry_without_participants_gets_a_suggestion_and_a_failing_
     )
     assert summary.endswith(
         "### Fixes\n\n"
-        "- **Apply fixes**, the button at the top of this check run, commits 11 safe fixes "
-        "to this branch.\n"
-        "- 1 fix was posted as a review suggestion on the changed lines; commit it from the "
+        "The buttons are at the top of this check run.\n\n"
+        "- **Fix my lines** commits 1 safe fix for the problems on the lines this pull "
+        "request added or changed.\n"
+        "- **Fix whole log** commits all 11 safe fixes in the log, 10 of them on lines this "
+        "pull request did not change.\n"
+        "- 1 review suggestion was posted on the changed lines; commit it from the "
         "**Files changed** tab.\n"
     )
     # The ten old duration-tag variants are listed once, in the details, and not annotated.
@@ -321,9 +332,9 @@ async def test_a_refused_review_still_completes_the_check(
     assert (
         "The suggested fixes could not be posted as review comments: GitHub answered 422: "
         "Unprocessable Entity (Pull request review thread line must be part of the diff). "
-        "The **Apply fixes** button still applies the safe ones."
+        "The buttons of this check run still commit the safe ones."
     ) in run["output"]["summary"]
-    assert "posted as a review suggestion" not in run["output"]["summary"]
+    assert "review suggestion" not in run["output"]["summary"]
 
 
 @pytest.mark.anyio
@@ -448,7 +459,13 @@ def assert_only_the_new_entry_gets_the_handle(run: dict[str, Any]) -> None:
         (9, "failure", None),
         (13, "failure", None),
     ]
-    assert run["actions"][0]["description"] == "Commit 1 safe fix to this branch"
+    assert run["actions"] == [
+        {
+            "label": "Fix my lines",
+            "description": "Commit 1 safe fix on the PR's lines",
+            "identifier": "fix-my-lines",
+        }
+    ]
 
 
 @pytest.mark.anyio
@@ -548,14 +565,9 @@ async def test_the_reference_scenario_annotates_only_the_lines_the_pull_request_
             "text": rendered.text,
             "annotations": [dict(a) for a in rendered.annotations],
         },
-        "actions": [
-            {
-                "label": "Apply fixes",
-                "description": "Commit 19 safe fixes to this branch",
-                "identifier": "apply-fixes",
-            }
-        ],
+        "actions": [dict(action) for action in rendered.actions],
     }
+    assert [action["label"] for action in run["actions"]] == ["Fix my lines", "Fix whole log"]
     assert [(a["start_line"], a["title"]) for a in run["output"]["annotations"]] == [
         (5, "chronolog date-heading"),
         (7, "chronolog duration-tag"),
@@ -642,3 +654,76 @@ async def test_a_pull_request_that_fixes_an_invalid_config_is_told_so(
     # The default branch's error is on another version of the file: not annotated here.
     assert "annotations" not in run["output"]
     assert "it fixes the default branch's" in run["output"]["summary"]
+
+
+SCENARIO_ENTRY = (
+    "## 26/11/2022\n\nRestarted the stuck CI agents after the disk filled up. DURATION=45m\n\n"
+)
+
+
+@pytest.mark.anyio
+async def test_the_issue_scenario_gets_one_suggestion_per_line_with_every_fix(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    # jhchabran adds one entry on top of the reference log: a heading that is not
+    # ISO 8601, a first line with no handle ending in `DURATION=45m`.
+    base = (LOGS / "devx-support-log-2022.md").read_text(encoding="utf-8")
+    head = base.replace("## 2022-11-25", SCENARIO_ENTRY + "## 2022-11-25", 1)
+    synchronize["pull_request"]["user"]["login"] = "jhchabran"
+    add_log_pull(fake, synchronize, base=base, head=head)
+    pr = PullRequest.from_json(synchronize["pull_request"])
+    after_the_entry = dt.datetime(2022, 11, 27, 9, 0, tzinfo=dt.UTC)
+    check = PullCheck(pr, app_id=APP_ID, event_time=after_the_entry, look_for_suggestions=True)
+
+    async with github_app.installation(synchronize["installation"]["id"]) as gh:
+        await check_pull_request(gh, check)
+
+    review = only(fake, f"POST {REPO}/pulls/2/reviews")
+    assert review == {
+        "commit_id": HEAD_SHA,
+        "body": (
+            "chronolog suggests 3 fixes in 2 suggestions. On the check run, **Fix my lines** "
+            "commits 3 safe fixes for the problems on the lines this pull request added or "
+            "changed. **Fix whole log** commits all 19 safe fixes in the log, 16 of them on "
+            "lines this pull request did not change."
+        ),
+        "event": "COMMENT",
+        "comments": [
+            {
+                "path": LOG_PATH,
+                "body": (
+                    "**chronolog** `date-heading`: `## 26/11/2022` is not an ISO 8601 date; "
+                    "did you mean `## 2022-11-26`? Fix: Rewrite the heading as "
+                    "`## 2022-11-26`.\n\n```suggestion\n## 2022-11-26\n```\n\n"
+                    "<!-- chronolog:suggestion de9e6dd3dc27f598 -->"
+                ),
+                "line": 5,
+                "side": "RIGHT",
+            },
+            {
+                "path": LOG_PATH,
+                "body": (
+                    "**chronolog** fixes 2 problems on these lines:\n\n"
+                    "- `duration-tag`: `DURATION=45m` is not a canonical duration tag; write "
+                    "`$DURATION=45m`. Fix: Write `$DURATION=45m`.\n"
+                    "- `participants`: the entry's first line `Restarted the stuck CI agents "
+                    "after the…` does not list everyone involved; start it with their GitHub "
+                    "handles, like `@jhchabran`. Fix: Start the entry with `@jhchabran`.\n\n"
+                    "```suggestion\n@jhchabran Restarted the stuck CI agents after the disk "
+                    "filled up. $DURATION=45m\n```\n\n"
+                    "<!-- chronolog:suggestion 6fa4e6663465cc1a -->"
+                ),
+                "line": 7,
+                "side": "RIGHT",
+            },
+        ],
+    }
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert [a["identifier"] for a in run["actions"]] == ["fix-my-lines", "fix-whole-log"]
+
+    # A redelivery finds both markers and posts no suggestion again.
+    fake.requests.clear()
+    async with github_app.installation(synchronize["installation"]["id"]) as gh:
+        await check_pull_request(gh, check)
+    assert fake.calls(f"POST {REPO}/pulls/2/reviews") == []
+    assert len(fake.review_comments) == 2

@@ -3,6 +3,7 @@
 `server.py` composes the Starlette app, `webhooks.py` verifies and stores deliveries,
 `engine.py` runs them from the store, `router.py` is the one table of what runs on which
 event, composed of each concern's `routes.py`: `checks/` (the pull-request check),
-`fixes/` (the Apply fixes button), `backlinks/` (pushes, the preview, the backfill).
+`fixes/` (the Fix my lines and Fix whole log buttons), `backlinks/` (pushes, the preview,
+the backfill).
 `context.py` is one delivery's context; the `github` package is all the talking to GitHub.
 """

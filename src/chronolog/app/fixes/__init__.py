@@ -1,2 +1,3 @@
-"""The "Apply fixes" button: `routes` (the handler of `check_run.requested_action`) and
-`fix_action` (committing the safe fixes of a pull request's logs)."""
+"""The **Fix my lines** and **Fix whole log** buttons: `routes` (the handler of
+`check_run.requested_action`) and `fix_action` (committing the safe fixes of a pull
+request's logs)."""

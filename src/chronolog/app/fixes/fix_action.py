@@ -1,6 +1,9 @@
-"""The "Apply fixes" button: commit every safe fix to the pull request's head branch.
+"""The fix buttons: commit the safe fixes to the pull request's head branch, those on the
+lines it added or changed (**Fix my lines**) or every one (**Fix whole log**).
 
-Each changed log is read at the commit the check ran on, with its blob sha; the fixed text
+Each changed log is read at the commit the check ran on, with its blob sha, and its lines
+the pull request changed come from the files list read now, as the check reads them
+(`chronolog.app.checks.pull_logs.read_changed_logs`); the fixed text
 is written with that sha, so GitHub refuses (409) if someone pushed a change to the file
 meanwhile. On such a conflict the check is re-run on the new head instead. Fixes go only
 where chronolog may push: the base repository, or a fork whose author lets maintainers edit.
@@ -23,16 +26,25 @@ from chronolog.app.checks.pull_request import check_pull_request
 from chronolog.app.context import DeliveryContext, PullRequest
 from chronolog.app.github import GitHubError, Installation, Repo
 from chronolog.check import fix_text
+from chronolog.fix_buttons import FIX_WHOLE_LOG, FixButton
 from chronolog.rule import Context, latest_current_date
 
 log = logging.getLogger(__name__)
 
 
-def commit_message(path: str, applied: tuple[tuple[str, str], ...]) -> str:
-    """`chronolog: apply N fixes to PATH` and one line per fix."""
+def commit_message(path: str, applied: tuple[tuple[str, str], ...], button: FixButton) -> str:
+    """`chronolog: apply N fixes to PATH (BUTTON)`, what the button commits, one line per fix."""
     count = f"{len(applied)} fix" if len(applied) == 1 else f"{len(applied)} fixes"
     lines = "\n".join(f"- {rule}: {title}" for rule, title in applied)
-    return f"chronolog: apply {count} to {path}\n\n{lines}"
+    scope = (
+        "the safe fixes on the lines this pull request added or changed"
+        if button.changed_lines_only
+        else "every safe fix in the log"
+    )
+    return (
+        f"chronolog: apply {count} to {path} ({button.label})\n\n"
+        f"{button.label}, a button of the chronolog check run, commits {scope}.\n\n{lines}"
+    )
 
 
 @dataclass(frozen=True)
@@ -44,9 +56,11 @@ class FixOutcome:
     rerun: bool = False  # a conflict sent us to re-run the check instead
 
 
-async def apply_fixes(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -> FixOutcome:
-    """Commit the safe fixes of every changed log of `pr` at the clicked check run's head
-    commit.
+async def apply_fixes(
+    ctx: DeliveryContext, gh: Installation, pr: PullRequest, button: FixButton = FIX_WHOLE_LOG
+) -> FixOutcome:
+    """Commit the safe fixes `button` stands for in every changed log of `pr`, at the
+    clicked check run's head commit.
 
     `pr` is fresh from `GET /pulls/{n}`. When nothing can be committed the clicked check
     run gets a note saying why; on a conflict the check is re-run on the current head as
@@ -55,7 +69,7 @@ async def apply_fixes(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -
     check_run = ctx.payload["check_run"]
     if pr.head_repo is None or (pr.from_fork and not pr.maintainer_can_modify):
         note = (
-            "**Apply fixes** could not run: this pull request comes from a fork that does not "
+            f"**{button.label}** could not run: this pull request comes from a fork that does not "
             "allow edits by maintainers. Turn on *Allow edits by maintainers* in the pull "
             "request's sidebar and press the button again, or apply the suggestions by hand."
         )
@@ -65,7 +79,7 @@ async def apply_fixes(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -
     at_run = dataclasses.replace(pr, head_sha=sha)
     config, config_error = await read_pull_config(gh, at_run, ctx.app.config_cache)
     if config_error is not None:
-        return await _refuse(gh, pr, check_run, f"**Apply fixes** could not run: {config_error}")
+        return await _refuse(gh, pr, check_run, f"**{button.label}** could not run: {config_error}")
     context = Context(today=latest_current_date(ctx.delivery.received_at), author=pr.author)
     logs, _ = await read_changed_logs(gh, at_run, config, context)
     head_repo = Repo(*str(pr.head_repo).split("/", 1))
@@ -74,14 +88,20 @@ async def apply_fixes(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -
     for checked in logs:
         # Only the pull request's own lines: its author is credited on its entries only.
         in_review = dataclasses.replace(context, changed_lines=checked.changed_lines)
-        fixed = fix_text(checked.text, in_review, config.rules(), severities=config.severities)
+        fixed = fix_text(
+            checked.text,
+            in_review,
+            config.rules(),
+            severities=config.severities,
+            changed_lines_only=button.changed_lines_only,
+        )
         if not fixed.applied:
             continue
         current = await gh.get_file(pr.repo, checked.path, sha)
         if current is None:
             continue
         body = {
-            "message": commit_message(checked.path, fixed.applied),
+            "message": commit_message(checked.path, fixed.applied, button),
             "content": base64.b64encode(fixed.text.encode("utf-8")).decode("ascii"),
             "branch": pr.head_ref,
             "sha": current["sha"],
@@ -93,15 +113,16 @@ async def apply_fixes(ctx: DeliveryContext, gh: Installation, pr: PullRequest) -
                 log.info("fix commit to %s conflicted (%s); re-running", pr.head_ref, error)
                 return await _rerun(ctx, gh, pr)
             log.warning("fix commit to %s refused: %s", pr.head_ref, error)
-            note = refused_commit_note(error, head_repo, pr.head_ref, len(commits))
+            note = refused_commit_note(error, head_repo, pr.head_ref, len(commits), button)
             return await _refuse(gh, pr, check_run, note)
         commits.append(str(result["commit"]["sha"]))
     if not commits:
+        where = " on this pull request's lines" if button.changed_lines_only else ""
         return await _refuse(
             gh,
             pr,
             check_run,
-            "**Apply fixes**: there was nothing left that chronolog can fix safely.",
+            f"**{button.label}**: there was nothing left{where} that chronolog can fix safely.",
         )
     return FixOutcome(tuple(commits))
 
@@ -123,7 +144,9 @@ def _error_text(error: GitHubError) -> str:
     return " ".join((error.message, *error.errors)).lower()
 
 
-def refused_commit_note(error: GitHubError, repo: Repo, branch: str, committed: int) -> str:
+def refused_commit_note(
+    error: GitHubError, repo: Repo, branch: str, committed: int, button: FixButton = FIX_WHOLE_LOG
+) -> str:
     """The check run note when GitHub refused the fix commit: why, and what to do."""
     text = _error_text(error)
     where = f"`{branch}` of {repo.full_name}"
@@ -150,7 +173,7 @@ def refused_commit_note(error: GitHubError, repo: Repo, branch: str, committed: 
         else ""
     )
     return (
-        f"**Apply fixes** could not commit the fixes: GitHub answered "
+        f"**{button.label}** could not commit the fixes: GitHub answered "
         f"{str(error).rstrip('.')}.{done} {advice}"
     )
 

@@ -1,4 +1,5 @@
-"""The "Apply fixes" button's route: `check_run.requested_action` with its identifier."""
+"""The fix buttons' route: `check_run.requested_action` with the identifier of **Fix my
+lines** or **Fix whole log** (or `apply-fixes`, the one button of older runs: whole log)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,28 @@ from typing import Any
 from chronolog.app.checks.check_run import with_note
 from chronolog.app.context import DeliveryContext, Route
 from chronolog.app.fixes.fix_action import apply_fixes
-from chronolog.check_output import APPLY_FIXES_ACTION
-
-NO_PULL_NOTE = (
-    "**Apply fixes** did nothing: this check ran on a commit that is no longer the head of "
-    "an open pull request. Press the button on the check run of the pull request's latest "
-    "commit."
-)
+from chronolog.fix_buttons import FIX_BUTTONS, FIX_WHOLE_LOG, FixButton
 
 
-async def on_apply_fixes(ctx: DeliveryContext) -> None:
-    """The "Apply fixes" button on one of our check runs."""
+def no_pull_note(button: FixButton) -> str:
+    """The note when the clicked run's commit is no longer an open pull request's head."""
+    return (
+        f"**{button.label}** did nothing: this check ran on a commit that is no longer the "
+        "head of an open pull request. Press the button on the check run of the pull "
+        "request's latest commit."
+    )
+
+
+def clicked_button(payload: Mapping[str, Any]) -> FixButton | None:
+    """The button a `requested_action` payload names, None for another identifier."""
+    identifier = (payload.get("requested_action") or {}).get("identifier")
+    return FIX_BUTTONS.get(identifier) if isinstance(identifier, str) else None
+
+
+async def on_fix_button(ctx: DeliveryContext) -> None:
+    """**Fix my lines** or **Fix whole log** on one of our check runs."""
     check_run = ctx.payload["check_run"]
+    button = clicked_button(ctx.payload) or FIX_WHOLE_LOG
     async with ctx.installation() as gh:
         pulls = await ctx.pulls_at_head(gh)
         if not pulls:
@@ -28,16 +39,16 @@ async def on_apply_fixes(ctx: DeliveryContext) -> None:
             await gh.update_check_run(
                 ctx.repo,
                 int(check_run["id"]),
-                {"output": with_note(check_run.get("output") or {}, NO_PULL_NOTE)},
+                {"output": with_note(check_run.get("output") or {}, no_pull_note(button))},
             )
             return
-        await apply_fixes(ctx, gh, pulls[0])
+        await apply_fixes(ctx, gh, pulls[0], button)
 
 
-def _apply_fixes_clicked(payload: Mapping[str, Any]) -> bool:
-    return (payload.get("requested_action") or {}).get("identifier") == APPLY_FIXES_ACTION
+def _fix_button_clicked(payload: Mapping[str, Any]) -> bool:
+    return clicked_button(payload) is not None
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("check_run", "requested_action", on_apply_fixes, accepts=_apply_fixes_clicked),
+    Route("check_run", "requested_action", on_fix_button, accepts=_fix_button_clicked),
 )
