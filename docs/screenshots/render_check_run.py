@@ -9,7 +9,7 @@ look at the PNG, and commit it:
 
 The summary and the details are rendered with cmark-gfm (GitHub's Markdown parser, with
 GitHub's extensions) and styled with github-markdown-css; the page around them (name,
-conclusion, button, annotations) is a plain imitation of GitHub's layout.
+conclusion, buttons, annotations) is a plain imitation of GitHub's layout.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ body {{ margin: 0; background: #f6f8fa; font-family: -apple-system, "Segoe UI", 
   border-bottom: 1px solid #d1d9e0; }}
 .head .name {{ font-size: 20px; font-weight: 600; }}
 .head .conclusion {{ color: #d1242f; font-size: 14px; }}
-.head button {{ margin-left: auto; font: inherit; font-size: 14px; font-weight: 500;
+.head .buttons {{ margin-left: auto; display: flex; gap: 8px; }}
+.head button {{ font: inherit; font-size: 14px; font-weight: 500;
   padding: 5px 16px; border: 1px solid #d1d9e0; border-radius: 6px; background: #f6f8fa; }}
 .section {{ padding: 16px 24px; border-bottom: 1px solid #d1d9e0; }}
 .section:last-child {{ border-bottom: 0; }}
@@ -62,7 +63,7 @@ body {{ margin: 0; background: #f6f8fa; font-family: -apple-system, "Segoe UI", 
 <body><div class="page">
 <div class="head"><span class="icon" style="color:#d1242f;font-size:20px">✕</span>
 <span class="name">chronolog</span><span class="conclusion">{conclusion}</span>
-{buttons}</div>
+<span class="buttons">{buttons}</span></div>
 <div class="section"><h2 class="title">{title}</h2>
 <article class="markdown-body">{summary}</article></div>
 <div class="section"><div class="label">Annotations</div>
