@@ -41,7 +41,7 @@ def test_the_action_is_composite_with_the_documented_inputs() -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git, bash")
-def test_the_check_step_annotates_and_fails_only_on_new_problems(tmp_path: Path) -> None:
+def test_the_check_step_annotates_and_fails_only_on_new_problems_like_the_app(tmp_path: Path) -> None:
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
@@ -75,12 +75,12 @@ def test_the_check_step_annotates_and_fails_only_on_new_problems(tmp_path: Path)
         "does not list everyone involved; start it with their GitHub handles, like "
         "`@alice, @bob` (`--author HANDLE` lets chronolog add yours)"
     )
+    # As on the check run: only the added lines are annotated (`annotations: added`).
     assert completed.stdout.splitlines() == [
         "::error file=log.md,line=5,endLine=5,col=1,title=chronolog participants::"
         f"the entry's first line `nobody either` {participants}",
-        "::error file=log.md,line=9,endLine=9,col=1,title=chronolog participants::"
-        f"Existing problem: the entry's first line `no handle here` {participants}",
     ]
+    assert "chronolog: 1 existing problem is not annotated" in completed.stderr
     assert completed.returncode == 1
     assert '"ruleId": "participants"' in (tmp_path / "out.sarif").read_text()
 

@@ -139,10 +139,29 @@ def test_fix_then_marks_what_is_left_against_the_file_written(
     )
 
 
-def test_the_github_format_marks_existing_problems_as_the_check_run_does(
+def test_the_github_format_annotates_only_added_lines_as_the_check_run_does(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
+    # `no handle here` (line 9) was there before: not annotated, and said so once.
+    code, out, err = run(capsys, "check", "log.md", "--diff-base", "main", "--format", "github")
+
+    assert (code, out) == (
+        1,
+        [f"::error file=log.md,line=3,endLine=3,col=1,title=chronolog newest-first::{NEW_ENTRY}"],
+    )
+    assert err == [
+        "chronolog: 1 existing problem is not annotated (`annotations: added` in the config; "
+        "`file` shows every one)"
+    ]
+
+
+def test_the_github_format_follows_the_configs_annotations_mode(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".github").mkdir()
+    (repo / ".github" / "chronolog.yml").write_text("annotations: file\n", encoding="utf-8")
+
+    code, out, err = run(
         capsys,
         "check",
         "log.md",
@@ -153,12 +172,14 @@ def test_the_github_format_marks_existing_problems_as_the_check_run_does(
         "--select",
         "participants",
     )
-    assert (code, out) == (
+
+    assert (code, out, err) == (
         0,
         [
             "::error file=log.md,line=9,endLine=9,col=1,title=chronolog participants::"
             f"Existing problem: {PARTICIPANTS}"
         ],
+        [],
     )
 
 

@@ -57,6 +57,7 @@ class Checked:
     fixed: int = 0  # fixes written (`--fix`), or that `--diff` shows
     diff: str = ""  # `--diff`: the fixes as a unified diff
     fixed_text: str | None = None  # stdin with `--fix`: the text to print
+    not_annotated: int = 0  # `--format github`: existing findings left out by `annotations:`
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,18 +118,18 @@ def check_source(source: Source, run: CheckRun) -> Checked | None:
     if not (run.args.fix or run.args.diff):
         log = parse_log(text)
         findings = tuple(check_log(log, context, run.rules, severities))
-        return _marked(path, findings, log.lines, diff)
+        return _marked(path, findings, log.lines, diff, run)
 
     result = fix_text(
         text, context, run.rules, unsafe=bool(run.args.unsafe_fixes), severities=severities
     )
     lines = tuple(split_lines(result.text)[0])
     if run.args.diff:
-        checked = _marked(path, result.remaining, lines, diff)
+        checked = _marked(path, result.remaining, lines, diff, run)
         shown = unified_diff(path, text, result.text)
         return dataclasses.replace(checked, fixed=result.fixed, diff=shown)
     if source.file is None:
-        checked = _marked(path, result.remaining, lines, diff)
+        checked = _marked(path, result.remaining, lines, diff, run)
         return dataclasses.replace(checked, fixed=result.fixed, fixed_text=result.text)
     if result.text != text:
         try:
@@ -136,7 +137,9 @@ def check_source(source: Source, run: CheckRun) -> Checked | None:
         except OSError as error:
             raise UsageError(f"{path}: cannot write the fixes: {error.strerror or error}") from None
         diff = _diff(source, run.base)  # the fixes moved lines: ask again about the file written
-    return dataclasses.replace(_marked(path, result.remaining, lines, diff), fixed=result.fixed)
+    return dataclasses.replace(
+        _marked(path, result.remaining, lines, diff, run), fixed=result.fixed
+    )
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
@@ -179,20 +182,32 @@ def _diff(source: Source, base: Base | None) -> FileDiff | None:
 
 
 def _marked(
-    path: str, findings: tuple[Finding, ...], lines: tuple[str, ...], diff: FileDiff | None
+    path: str,
+    findings: tuple[Finding, ...],
+    lines: tuple[str, ...],
+    diff: FileDiff | None,
+    run: CheckRun,
 ) -> Checked:
     """The findings as printed: with a diff, those on lines it did not add are "existing"
-    (prefixed as the check run prefixes them) and only new errors fail, as in the app."""
+    (prefixed as the check run prefixes them) and only new errors fail, as in the app. In
+    the `github` format (annotations in a workflow run) the config's `annotations:` mode
+    also picks which are shown, as it picks the check run's annotations."""
     if diff is None:
         failing = any(finding.severity is Severity.ERROR for finding in findings)
         return Checked(FileFindings(path, findings, lines), failing, len(findings))
     marked = mark_findings(path, findings, diff)
+    failing = any(m.introduced and m.finding.severity is Severity.ERROR for m in marked)
+    new = sum(m.introduced for m in marked)
+    if run.args.format == "github":
+        kept = tuple(m for m in marked if run.config.annotations.covers(m.where))
+    else:
+        kept = marked
     shown = tuple(
         m.finding
         if m.introduced
         else dataclasses.replace(m.finding, message=EXISTING_PREFIX + m.finding.message)
-        for m in marked
+        for m in kept
     )
-    failing = any(m.introduced and m.finding.severity is Severity.ERROR for m in marked)
-    new = sum(m.introduced for m in marked)
-    return Checked(FileFindings(path, shown, lines), failing, new)
+    return Checked(
+        FileFindings(path, shown, lines), failing, new, not_annotated=len(marked) - len(kept)
+    )

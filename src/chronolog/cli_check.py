@@ -30,6 +30,7 @@ from chronolog.check_files import (
 )
 from chronolog.check_paths import expand_paths
 from chronolog.colour import wants_colour
+from chronolog.diff import FilterMode
 from chronolog.output import (
     FileFindings,
     format_github,
@@ -120,7 +121,14 @@ def run_check(
 
     _report(args, checked, stdout, stderr, colour=colour)
     if not args.quiet:
-        _summarise(args, checked, unreadable, base_name=base.name if base else None, err=stderr)
+        _summarise(
+            args,
+            checked,
+            unreadable,
+            base_name=base.name if base else None,
+            annotations=project.config.annotations,
+            err=stderr,
+        )
     if unreadable:
         return EXIT_USAGE
     if args.exit_zero:
@@ -224,10 +232,23 @@ def _summarise(
     unreadable: int,
     *,
     base_name: str | None,
+    annotations: FilterMode,
     err: TextIO,
 ) -> None:
     """The last line on stderr, for the text format: what was found, or what `--diff` would
-    fix. The machine formats (json, github, sarif) print none, so stderr stays empty."""
+    fix. The machine formats (json, sarif) print none, so stderr stays empty; `github`
+    says only how many existing problems `annotations:` left out (the workflow's log shows
+    it, as the check run's summary counts them)."""
+    if args.format == "github":
+        hidden = sum(item.not_annotated for item in checked)
+        if hidden:
+            are = "problem is" if hidden == 1 else "problems are"
+            print(
+                f"chronolog: {hidden} existing {are} not annotated "
+                f"(`annotations: {annotations}` in the config; `file` shows every one)",
+                file=err,
+            )
+        return
     if args.format != "text":
         return
     if args.diff:
