@@ -10,10 +10,11 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from chronolog.check import select_rules
+from chronolog.globs import glob_regex
+from chronolog.handover import DEFAULT_DAYS
 from chronolog.model import Severity
 from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Rule
@@ -54,6 +55,17 @@ class BacklinksConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """The report issue (`report:`): its title, and the days the handover list covers."""
+
+    issue_title: str
+    handover_days: int = DEFAULT_DAYS
+
+
+MAX_TITLE = 256  # GitHub's limit for an issue title
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     """The settings of one repository; `RepoConfig()` is what an absent or empty file means."""
 
@@ -64,12 +76,13 @@ class RepoConfig:
     check_name: str = DEFAULT_CHECK_NAME
     backlinks: BacklinksConfig = field(default_factory=BacklinksConfig)
     order: Order = Order.NEWEST_FIRST  # which way the logs run; `newest-first` follows it
+    report: ReportConfig | None = None  # None: no report issue
 
     def matches_log_path(self, path: str) -> bool | None:
         """Whether `logs:` names `path`; None when `logs:` is not configured."""
         if not self.logs:
             return None
-        return any(_glob_regex(pattern).fullmatch(path) for pattern in self.logs)
+        return any(glob_regex(pattern).fullmatch(path) for pattern in self.logs)
 
     def rules(
         self, select: Iterable[str] | None = None, ignore: Iterable[str] = ()
@@ -82,43 +95,6 @@ class RepoConfig:
         chosen = select_rules(self.select if select is None else select, (*self.ignore, *ignore))
         ordered = newest_first.rule_for(self.order)
         return tuple(ordered if rule.name == ordered.name else rule for rule in chosen)
-
-
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for a glob over repository paths, fnmatch-style with `**`.
-
-    `*` and `?` stay inside one path segment, `**` spans any number of segments
-    (`ops/**/*.md` matches `ops/log.md` and `ops/a/b/log.md`), `[abc]` is a class.
-    """
-    pattern = pattern.strip().removeprefix("./").lstrip("/")
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:[^/]*/)*")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and (close := pattern.find("]", index + 2)) != -1:
-            body = pattern[index + 1 : close]
-            negate = body.startswith("!")
-            body = (body[1:] if negate else body).replace("\\", "\\\\")
-            out.append(f"[{'^' if negate else ''}{body}]")
-            index = close + 1
-            continue
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return re.compile("".join(out))
 
 
 def parse_config(text: str) -> RepoConfig:
@@ -218,7 +194,7 @@ def _glob(node: Node) -> str:
     """A `logs:` entry, checked now so that a bad one fails here and not on every PR."""
     pattern = _text(node, "logs")
     try:
-        _glob_regex(pattern)
+        glob_regex(pattern)
     except re.error as error:
         raise ConfigError(
             f"`logs`: `{pattern}` is not a valid glob ({error})", _line(node)
@@ -300,12 +276,34 @@ def _order(node: Node) -> dict[str, Any]:
         raise ConfigError(f"unknown order `{value}`; use {choices}", _line(node)) from None
 
 
+def _report(node: Node) -> dict[str, Any]:
+    if not _is_mapping(node):
+        raise ConfigError(
+            f"`report` is a mapping (issue_title, handover_days), not {_kind(node)}", _line(node)
+        )
+    settings: dict[str, Any] = {}
+    for key, value in _pairs(node, known=("issue_title", "handover_days"), under="report"):
+        text = _text(value, f"report.{key}").strip()
+        if key == "issue_title" and (not text or "\n" in text or len(text) > MAX_TITLE):
+            message = f"a title on one line of 1 to {MAX_TITLE} characters, not {_kind(value)}"
+        elif key == "handover_days" and not (text.isdigit() and 1 <= int(text) <= 366):
+            message = f"a whole number of days from 1 to 366, not {_kind(value)}"
+        else:
+            settings[key] = text if key == "issue_title" else int(text)
+            continue
+        raise ConfigError(f"`report.{key}` must be {message}", _line(value))
+    if "issue_title" not in settings:
+        raise ConfigError("`report` needs an `issue_title`, e.g. `Support log report`", _line(node))
+    return {"report": ReportConfig(**settings)}
+
+
 _TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
     "logs": _logs,
     "order": _order,
     "rules": _rules,
     "check_name": _check_name,
     "backlinks": _backlinks,
+    "report": _report,
 }
 CONFIG_KEYS = tuple(_TOP_LEVEL)
 
