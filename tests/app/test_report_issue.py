@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from chronolog.app.backlinks.push import BacklinksFailed
 from chronolog.app.delivery import Delivery
-from chronolog.app.github import GitHubApp
+from chronolog.app.github import GitHubApp, GitHubError
 from chronolog.app.router import HANDLERS, AppContext, dispatch
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, load_webhook
@@ -265,3 +266,33 @@ def test_push_runs_backlinks_and_then_the_report() -> None:
         "chronolog.app.backlinks.routes",
         "chronolog.app.report.routes",
     ]
+
+
+@pytest.mark.anyio
+async def test_a_create_whose_answer_was_lost_is_found_by_the_retry(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    world.fail("POST", "/repos/sourcegraph/devx-scratch/issues", 0, timeout=True, carried_out=True)
+    item = push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE))
+
+    with pytest.raises(GitHubError) as caught:
+        await handle(github_app, item)
+    assert caught.value.is_server_side  # the engine runs the delivery again
+    world.requests.clear()
+    await handle(github_app, item)
+
+    assert len(world.issues_in(LOG_REPO)) == 1
+    assert issue_writes(world) == []
+
+
+@pytest.mark.anyio
+async def test_failing_backlinks_do_not_stop_the_report(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    world.fail("POST", r"/repos/sourcegraph/sourcegraph/issues/\d+/comments", 502, times=99)
+
+    with pytest.raises(BacklinksFailed):
+        await handle(github_app, push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE)))
+
+    (issue,) = world.issues_in(LOG_REPO)
+    assert issue["body"].startswith(MARKERS)
