@@ -235,3 +235,40 @@ def test_the_fast_link_destination_gives_up_past_32_nested_parentheses() -> None
         ours = _link_destination(text, 0, len(text))
         expected = (True, len(text)) if depth == 32 else (False, 0)
         assert (ours.ok, ours.pos) == (theirs.ok, theirs.pos) == expected
+
+
+# `\u0131` (dotless i) and `\u212a` (Kelvin) match `i` and `k` under `(?i)`, not under lower().
+REFERENCE_PIECES = [
+    "#",
+    "1",
+    "gh-",
+    "GH-",
+    "Gh",
+    "-",
+    "github.com",
+    "GITHUB.COM",
+    "gıthub",
+    "[",
+    "x",
+    " ",
+    "é",
+    "\u212a",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(REFERENCE_PIECES), max_size=12).map("".join),
+    st.sampled_from(["github.com", "ghe.example.com", "g\u0131thub.com"]),
+    st.booleans(),
+)
+def test_the_quick_may_refer_test_agrees_with_its_pattern(
+    text: str, host: str, definitions: bool
+) -> None:
+    import re
+
+    from chronolog.references import _may_refer
+
+    link = r"|\[" if definitions else ""
+    pattern = re.compile(rf"(?i)#|gh-|{re.escape(host)}{link}")
+    assert _may_refer(host, definitions)(text) is (pattern.search(text) is not None)

@@ -230,6 +230,8 @@ def _references_in(
             if match is not None:
                 yield from _url_reference(match)
         prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
+    if "#" not in prose and "gh-" not in prose.lower():
+        return  # no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
     for match in _NUMBER.finditer(prose):
         start = match.start()
         before = prose[start - 1] if start else " "
