@@ -247,7 +247,7 @@ REFERENCE_PIECES = [
     "-",
     "github.com",
     "GITHUB.COM",
-    "gıthub",
+    "g\u0131thub",
     "[",
     "x",
     " ",
