@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from chronolog.config import RepoConfig, ReportConfig
@@ -70,10 +70,6 @@ class ReportIssue:
     title: str
     body: str
 
-    @property
-    def marker(self) -> str:
-        return log_marker(self.path)
-
 
 def report_issue(
     path: str,
@@ -116,11 +112,14 @@ def fit_body(body: str, limit: int = MAX_BODY) -> str:
     return kept + _CUT_NOTE
 
 
+Action = Literal["create", "edit", "none"]
+
+
 @dataclass(frozen=True)
 class IssuePlan:
     """What to do: `create` (number 0), `edit` an issue with `changes`, or `none`."""
 
-    action: str
+    action: Action
     number: int = 0
     changes: Mapping[str, str] | None = None
     duplicates: tuple[int, ...] = ()  # more issues of ours for the same log, left alone

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from chronolog.app.backlinks.comments import Targets
 from chronolog.app.backlinks.push import Push, changed_paths, read_config_at, read_text
@@ -49,7 +49,7 @@ class ReportOutcome:
     """What happened to one log's issue: `create`, `edit`, `none`, or `refused`."""
 
     path: str
-    action: str
+    action: Literal["create", "edit", "none", "refused"]
     number: int = 0
     detail: str = ""
 
