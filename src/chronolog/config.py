@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, TypeGuard
 
 from chronolog.check import select_rules
 from chronolog.globs import glob_regex
-from chronolog.handover import DEFAULT_DAYS
 from chronolog.model import Severity
 from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Rule
@@ -54,12 +53,15 @@ class BacklinksConfig:
     repos: tuple[str, ...] = ()
 
 
+DEFAULT_HANDOVER_DAYS = 14  # `chronolog report --handover-days` too
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     """The report issue (`report:`): its title, and the days the handover list covers."""
 
     issue_title: str
-    handover_days: int = DEFAULT_DAYS
+    handover_days: int = DEFAULT_HANDOVER_DAYS
 
 
 MAX_TITLE = 256  # GitHub's limit for an issue title

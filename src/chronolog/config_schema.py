@@ -15,11 +15,11 @@ from typing import Any
 from chronolog.config import (
     CONFIG_KEYS,
     DEFAULT_CHECK_NAME,
+    DEFAULT_HANDOVER_DAYS,
     MAX_TITLE,
     OWNER_PATTERN,
     SEVERITY_NAMES,
 )
-from chronolog.handover import DEFAULT_DAYS
 from chronolog.output import PROJECT_URL
 from chronolog.rules import ALL_RULES
 from chronolog.rules.newest_first import Order
@@ -103,7 +103,7 @@ def config_schema() -> dict[str, Any]:
                     "type": "integer",
                     "minimum": 1,
                     "maximum": 366,
-                    "default": DEFAULT_DAYS,
+                    "default": DEFAULT_HANDOVER_DAYS,
                 },
             },
         },
