@@ -197,6 +197,9 @@ class FakeGitHub:
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.issue_comments: dict[int, dict[str, Any]] = {}
         self.transferred: dict[tuple[str, int], tuple[str, int]] = {}  # old -> new issue
+        # False: `GET /issues?creator=<app>[bot]` lists nothing, for code that must not
+        # rely on GitHub filtering on a bot's login.
+        self.creator_matches_bots = True
         self.commits: list[dict[str, Any]] = []  # made through PUT contents
         self.tokens: dict[str, tuple[int, dt.datetime]] = {}
         self.hook_deliveries: list[dict[str, Any]] = []  # oldest first
@@ -1254,6 +1257,8 @@ class FakeGitHub:
         repo = self._repo(owner, name)
         state = query.get("state", "open")
         creator = query.get("creator", "").lower()
+        if creator.endswith("[bot]") and not self.creator_matches_bots:
+            return self._page(request, query, [])
         items = [
             issue
             for (full_name, _), issue in sorted(self.issues.items(), key=lambda i: -i[0][1])

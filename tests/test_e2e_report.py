@@ -37,7 +37,7 @@ def test_a_push_opens_the_report_issue_once(server: tuple[str, FakeGitHub]) -> N
     assert deliver(base, push_payload(), "delivery-1") == 202  # dropped: already stored
     assert deliver(base, push_payload(), "delivery-2") == 202  # GitHub's redelivery
     wait_until(
-        lambda: len(fake.calls("GET /repos/sourcegraph/devx-scratch/issues")) >= 2,
+        lambda: len(fake.calls("GET /repos/sourcegraph/devx-scratch/issues")) >= 3,
         "the redelivery to be processed",
     )
     assert len(fake.issues_in(LOG_REPO)) == 1

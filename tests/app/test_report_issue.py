@@ -296,3 +296,19 @@ async def test_failing_backlinks_do_not_stop_the_report(
 
     (issue,) = world.issues_in(LOG_REPO)
     assert issue["body"].startswith(MARKERS)
+
+
+@pytest.mark.anyio
+async def test_an_issue_the_creator_filter_misses_is_still_found(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    world.creator_matches_bots = False
+    await handle(github_app, push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE)))
+    second = push(world, SHA["one"], SHA["two"], log_with(ENTRY_TWO, ENTRY_ONE), delivery="d-2")
+    await handle(github_app, second)
+
+    assert len(world.issues_in(LOG_REPO)) == 1
+    assert issue_writes(world) == [
+        "POST /repos/sourcegraph/devx-scratch/issues",
+        "PATCH /repos/sourcegraph/devx-scratch/issues/1",
+    ]

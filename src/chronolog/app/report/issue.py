@@ -112,8 +112,14 @@ async def update_report_issues(
                 branch=push.default_branch,
                 head_sha=head,
             )
-            existing = ours_for(issues, path, lambda issue: written_by_app(issue, login))
-            outcome = await carry_out(gh, push.repo, wanted, plan_issue(wanted, existing))
+            plan = plan_issue(wanted, ours_for(issues, path, lambda i: written_by_app(i, login)))
+            if plan.action == "create" and login is not None:
+                # Before opening one, look once more without the `creator` filter: should
+                # GitHub not filter on an app's `[bot]` login, this still finds its issue.
+                everyone = await gh.list_issues(push.repo, creator=None)
+                found_again = ours_for(everyone, path, lambda i: written_by_app(i, login))
+                plan = plan_issue(wanted, found_again)
+            outcome = await carry_out(gh, push.repo, wanted, plan)
             log.info("report issue of %s:%s: %s", push.repo.full_name, path, outcome)
             outcomes.append(outcome)
     return outcomes
