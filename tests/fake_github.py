@@ -124,6 +124,7 @@ class FakeRepo:
     installation_id: int | None = None
     refs: dict[str, str] = field(default_factory=dict)  # branch -> commit sha
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)  # commit sha -> files
+    has_issues: bool = True  # False: issues are turned off, creating one answers 410
 
     @property
     def full_name(self) -> str:
@@ -144,6 +145,7 @@ class FakeRepo:
             "url": f"{API}/repos/{self.full_name}",
             "default_branch": self.default_branch,
             "archived": self.archived,
+            "has_issues": self.has_issues,
         }
 
 
@@ -195,6 +197,9 @@ class FakeGitHub:
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.issue_comments: dict[int, dict[str, Any]] = {}
         self.transferred: dict[tuple[str, int], tuple[str, int]] = {}  # old -> new issue
+        # False: `GET /issues?creator=<app>[bot]` lists nothing, for code that must not
+        # rely on GitHub filtering on a bot's login.
+        self.creator_matches_bots = True
         self.commits: list[dict[str, Any]] = []  # made through PUT contents
         self.tokens: dict[str, tuple[int, dt.datetime]] = {}
         self.hook_deliveries: list[dict[str, Any]] = []  # oldest first
@@ -244,7 +249,10 @@ class FakeGitHub:
                 ("GET", r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/check-runs", self._list_runs),
                 ("POST", r"/repos/([^/]+)/([^/]+)/check-runs", self._create_run),
                 ("PATCH", r"/repos/([^/]+)/([^/]+)/check-runs/(\d+)", self._update_run),
+                ("GET", r"/repos/([^/]+)/([^/]+)/issues", self._list_issues),
+                ("POST", r"/repos/([^/]+)/([^/]+)/issues", self._create_issue),
                 ("GET", r"/repos/([^/]+)/([^/]+)/issues/(\d+)", self._get_issue),
+                ("PATCH", r"/repos/([^/]+)/([^/]+)/issues/(\d+)", self._update_issue),
                 ("GET", r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", self._list_comments),
                 ("POST", r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", self._create_comment),
                 ("PATCH", r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", self._update_comment),
@@ -346,12 +354,30 @@ class FakeGitHub:
         return pull
 
     def add_issue(
-        self, full_name: str, number: int, *, title: str = "An issue", locked: bool = False
+        self,
+        full_name: str,
+        number: int,
+        *,
+        title: str = "An issue",
+        locked: bool = False,
+        body: str | None = None,
+        author: str = "octocat",
+        state: str = "open",
     ) -> dict[str, Any]:
-        issue = self._issue(self.repos[full_name], number, title, "octocat", is_pull=False)
-        issue["locked"] = locked
+        issue = self._issue(self.repos[full_name], number, title, author, is_pull=False)
+        issue.update(locked=locked, body=body, state=state)
+        if author.endswith("[bot]"):
+            issue["user"]["type"] = "Bot"
         self.issues[(full_name, number)] = issue
         return issue
+
+    def issues_in(self, full_name: str) -> list[dict[str, Any]]:
+        """The issues (not pull requests) of a repository, by number."""
+        return [
+            issue
+            for (name, _), issue in sorted(self.issues.items(), key=lambda i: i[0][1])
+            if name == full_name and "pull_request" not in issue
+        ]
 
     def transfer_issue(
         self, full_name: str, number: int, new_full_name: str, new_number: int
@@ -1206,8 +1232,13 @@ class FakeGitHub:
             "number": number,
             "title": title,
             "state": "open",
+            "state_reason": None,
             "locked": False,
+            "body": None,
             "user": {"login": author, "type": "User"},
+            "created_at": _iso(dt.datetime.now(dt.UTC)),
+            "updated_at": _iso(dt.datetime.now(dt.UTC)),
+            "closed_at": None,
             "html_url": f"{WEB}/{repo.full_name}/{'pull' if is_pull else 'issues'}/{number}",
             "url": f"{API}/repos/{repo.full_name}/issues/{number}",
             "repository_url": f"{API}/repos/{repo.full_name}",
@@ -1240,6 +1271,90 @@ class FakeGitHub:
         if issue is None:
             raise _NotFound
         return httpx.Response(200, json=issue)
+
+    def _list_issues(
+        self, request: httpx.Request, query: dict[str, str], body: Any, owner: str, name: str
+    ) -> httpx.Response:
+        """Issues and pull requests (as issues), newest first, as `state` (default open)
+        and `creator` filter them."""
+        repo = self._repo(owner, name)
+        state = query.get("state", "open")
+        creator = query.get("creator", "").lower()
+        if creator.endswith("[bot]") and not self.creator_matches_bots:
+            return self._page(request, query, [])
+        items = [
+            issue
+            for (full_name, _), issue in sorted(self.issues.items(), key=lambda i: -i[0][1])
+            if full_name == repo.full_name
+            and state in ("all", issue["state"])
+            and (not creator or issue["user"]["login"].lower() == creator)
+        ]
+        return self._page(request, query, items)
+
+    def _create_issue(
+        self, request: httpx.Request, query: dict[str, str], body: Any, owner: str, name: str
+    ) -> httpx.Response:
+        """An issue opened by the app's bot (every token the fake gives is an installation's)."""
+        repo = self._repo(owner, name)
+        if repo.archived:
+            return _error(403, "Repository was archived so is read-only.")
+        if not repo.has_issues:
+            return _error(410, "Issues are disabled for this repo")
+        invalid = self._invalid_issue(body, creating=True)
+        if invalid is not None:
+            return invalid
+        number = 1 + max((n for (r, n) in self.issues if r == repo.full_name), default=0)
+        issue = self._issue(repo, number, body["title"], f"{self.app['slug']}[bot]", is_pull=False)
+        issue["user"]["type"] = "Bot"
+        issue["body"] = body.get("body")
+        self.issues[(repo.full_name, number)] = issue
+        return httpx.Response(201, json=issue)
+
+    def _update_issue(
+        self,
+        request: httpx.Request,
+        query: dict[str, str],
+        body: Any,
+        owner: str,
+        name: str,
+        number: str,
+    ) -> httpx.Response:
+        repo = self._repo(owner, name)
+        issue = self.issues.get((repo.full_name, int(number)))
+        if issue is None:
+            raise _NotFound
+        if repo.archived:
+            return _error(403, "Repository was archived so is read-only.")
+        invalid = self._invalid_issue(body, creating=False)
+        if invalid is not None:
+            return invalid
+        for key in ("title", "body", "state", "state_reason"):
+            if key in body:
+                issue[key] = body[key]
+        issue["updated_at"] = _iso(dt.datetime.now(dt.UTC))
+        return httpx.Response(200, json=issue)
+
+    def _invalid_issue(self, body: Any, *, creating: bool) -> httpx.Response | None:
+        """GitHub's 422 for a missing title or a body over 65,536 characters."""
+        if not isinstance(body, dict) or (creating and not body.get("title")):
+            return _error(
+                422,
+                'Invalid request.\n\n"title" wasn\'t supplied.',
+            )
+        if len(body.get("body") or "") > 65_536:
+            return _error(
+                422,
+                "Validation Failed",
+                [
+                    {
+                        "resource": "Issue",
+                        "code": "custom",
+                        "field": "body",
+                        "message": "body is too long (maximum is 65536 characters)",
+                    }
+                ],
+            )
+        return None
 
     def _list_comments(
         self,

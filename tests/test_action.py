@@ -41,7 +41,9 @@ def test_the_action_is_composite_with_the_documented_inputs() -> None:
 
 
 @pytest.mark.skipif(shutil.which("git") is None or shutil.which("bash") is None, reason="git, bash")
-def test_the_check_step_annotates_and_fails_only_on_new_problems_like_the_app(tmp_path: Path) -> None:
+def test_the_check_step_annotates_and_fails_only_on_new_problems_like_the_app(
+    tmp_path: Path,
+) -> None:
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 

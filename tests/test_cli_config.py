@@ -195,7 +195,16 @@ def test_the_published_schema_is_the_generated_one(capsys: pytest.CaptureFixture
 def test_the_schema_lists_every_rule_severity_and_order() -> None:
     schema = config_schema()
     properties = schema["properties"]
-    assert list(properties) == ["logs", "order", "rules", "check_name", "backlinks", "annotations"]
+    assert list(properties) == [
+        "logs",
+        "order",
+        "rules",
+        "check_name",
+        "backlinks",
+        "annotations",
+        "report",
+    ]
+    assert properties["report"]["required"] == ["issue_title"]
     assert properties["order"]["enum"] == ["newest-first", "oldest-first"]
     assert properties["annotations"]["enum"] == ["added", "diff_context", "file"]
     assert properties["annotations"]["default"] == "added"

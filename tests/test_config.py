@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chronolog.config import BacklinksConfig, ConfigError, RepoConfig, parse_config
+from chronolog.config import BacklinksConfig, ConfigError, RepoConfig, ReportConfig, parse_config
 from chronolog.diff import FilterMode
 from chronolog.model import Severity
 from chronolog.rules import ALL_RULES
@@ -20,6 +20,7 @@ logs: [docs/support/log.md, "ops/**/*.md"]
 rules: {duration-tag: off, mojibake: error}
 check_name: chronolog
 backlinks: {enabled: true, owners: [sourcegraph], repos: [other-org/infra]}
+report: {issue_title: Support log report, handover_days: 14}
 """
 RULE_NAMES = (
     "date-heading, heading-level, newest-first, participants, empty-entry, future-date, "
@@ -37,6 +38,7 @@ def test_the_example_sets_every_key() -> None:
         backlinks=BacklinksConfig(
             enabled=True, owners=("sourcegraph",), repos=("other-org/infra",)
         ),
+        report=ReportConfig("Support log report", handover_days=14),
     )
 
 
@@ -95,7 +97,7 @@ def test_backlinks_false_switches_them_off() -> None:
             "colour: blue\n",
             1,
             "unknown key `colour`; the keys are: logs, order, rules, check_name, backlinks, "
-            "annotations",
+            "annotations, report",
         ),
         (
             "rules:\n  mojibake: loud\n",
@@ -147,14 +149,14 @@ def test_backlinks_false_switches_them_off() -> None:
             "- logs\n",
             1,
             "expected a mapping of settings (logs, order, rules, check_name, backlinks, "
-            "annotations), "
+            "annotations, report), "
             "not a list",
         ),
         (
             "just text\n",
             1,
             "expected a mapping of settings (logs, order, rules, check_name, backlinks, "
-            "annotations), "
+            "annotations, report), "
             "not `just text`",
         ),
         (
@@ -246,3 +248,47 @@ def test_any_text_is_a_config_or_a_config_error(text: str) -> None:
     else:
         line = 1
     assert 1 <= line <= lines
+
+
+def test_report_needs_only_a_title() -> None:
+    assert parse_config("report:\n  issue_title: '  Support log report '\n").report == (
+        ReportConfig("Support log report", handover_days=14)
+    )
+    assert RepoConfig().report is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("report: yes\n", 1, "`report` is a mapping (issue_title, handover_days), not `yes`"),
+        (
+            "report:\n  handover_days: 7\n",
+            2,
+            "`report` needs an `issue_title`, e.g. `Support log report`",
+        ),
+        (
+            "report:\n  issue_title: ' '\n",
+            2,
+            "`report.issue_title` must be a title on one line of 1 to 256 characters, not ` `",
+        ),
+        (
+            "report:\n  issue_title: Log\n  handover_days: 0x10\n",
+            3,
+            "`report.handover_days` must be a whole number of days from 1 to 366, not `0x10`",
+        ),
+        (
+            "report:\n  issue_title: Log\n  handover_days: 400\n",
+            3,
+            "`report.handover_days` must be a whole number of days from 1 to 366, not `400`",
+        ),
+        (
+            "report:\n  issue_titel: Log\n",
+            2,
+            "unknown key `issue_titel` under `report`; did you mean `issue_title`?",
+        ),
+    ],
+)
+def test_report_mistakes_name_their_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    assert (caught.value.line, caught.value.message) == (line, message)

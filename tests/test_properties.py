@@ -197,3 +197,78 @@ def fix_lists(draw: st.DrawFn) -> list[Fix]:
 @given(fix_lists())
 def test_compatible_fixes_accepts_exactly_the_non_clashing_ones(fixes: list[Fix]) -> None:
     assert compatible_fixes(fixes) == _pairwise_compatible(fixes)
+
+
+DESTINATION_PIECES = ["a", "é", " ", "\\", "(", ")", "<", ">", "\n", "\t", "\x01", "\x7f", "%20"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(DESTINATION_PIECES), max_size=40).map("".join),
+    st.integers(0, 40),
+    st.integers(0, 40),
+)
+def test_the_fast_link_destination_reads_what_markdown_it_reads(
+    text: str, start: int, length: int
+) -> None:
+    from markdown_it import helpers
+
+    from chronolog.inline import _link_destination
+
+    pos = min(start, len(text))
+    maximum = min(pos + length, len(text))
+    theirs = helpers.parseLinkDestination(text, pos, maximum)
+    ours = _link_destination(text, pos, maximum)
+    assert ours.ok is theirs.ok
+    if theirs.ok:
+        assert (ours.pos, ours.str) == (theirs.pos, theirs.str)
+
+
+def test_the_fast_link_destination_gives_up_past_32_nested_parentheses() -> None:
+    from markdown_it import helpers
+
+    from chronolog.inline import _link_destination
+
+    for depth in (32, 33):
+        text = "(" * depth + "x" + ")" * depth
+        theirs = helpers.parseLinkDestination(text, 0, len(text))
+        ours = _link_destination(text, 0, len(text))
+        expected = (True, len(text)) if depth == 32 else (False, 0)
+        assert (ours.ok, ours.pos) == (theirs.ok, theirs.pos) == expected
+
+
+# `\u0131` (dotless i) and `\u212a` (Kelvin) match `i` and `k` under `(?i)`, not under lower().
+REFERENCE_PIECES = [
+    "#",
+    "1",
+    "gh-",
+    "GH-",
+    "Gh",
+    "-",
+    "github.com",
+    "GITHUB.COM",
+    "g\u0131thub",
+    "[",
+    "x",
+    " ",
+    "é",
+    "\u212a",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from(REFERENCE_PIECES), max_size=12).map("".join),
+    st.sampled_from(["github.com", "ghe.example.com", "g\u0131thub.com"]),
+    st.booleans(),
+)
+def test_the_quick_may_refer_test_agrees_with_its_pattern(
+    text: str, host: str, definitions: bool
+) -> None:
+    import re
+
+    from chronolog.references import _may_refer
+
+    link = r"|\[" if definitions else ""
+    pattern = re.compile(rf"(?i)#|gh-|{re.escape(host)}{link}")
+    assert _may_refer(host, definitions)(text) is (pattern.search(text) is not None)

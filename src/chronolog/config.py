@@ -11,11 +11,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chronolog.check import select_rules
 from chronolog.diff import FilterMode
+from chronolog.globs import glob_regex
 from chronolog.model import Severity
 from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Rule
@@ -56,6 +56,20 @@ class BacklinksConfig:
     repos: tuple[str, ...] = ()
 
 
+DEFAULT_HANDOVER_DAYS = 14  # `chronolog report --handover-days` too
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """The report issue (`report:`): its title, and the days the handover list covers."""
+
+    issue_title: str
+    handover_days: int = DEFAULT_HANDOVER_DAYS
+
+
+MAX_TITLE = 256  # GitHub's limit for an issue title
+
+
 @dataclass(frozen=True)
 class RepoConfig:
     """The settings of one repository; `RepoConfig()` is what an absent or empty file means."""
@@ -68,12 +82,13 @@ class RepoConfig:
     backlinks: BacklinksConfig = field(default_factory=BacklinksConfig)
     order: Order = Order.NEWEST_FIRST  # which way the logs run; `newest-first` follows it
     annotations: FilterMode = FilterMode.ADDED  # which findings the check run annotates
+    report: ReportConfig | None = None  # None: no report issue
 
     def matches_log_path(self, path: str) -> bool | None:
         """Whether `logs:` names `path`; None when `logs:` is not configured."""
         if not self.logs:
             return None
-        return any(_glob_regex(pattern).fullmatch(path) for pattern in self.logs)
+        return any(glob_regex(pattern).fullmatch(path) for pattern in self.logs)
 
     def rules(
         self, select: Iterable[str] | None = None, ignore: Iterable[str] = ()
@@ -86,43 +101,6 @@ class RepoConfig:
         chosen = select_rules(self.select if select is None else select, (*self.ignore, *ignore))
         ordered = newest_first.rule_for(self.order)
         return tuple(ordered if rule.name == ordered.name else rule for rule in chosen)
-
-
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A regex for a glob over repository paths, fnmatch-style with `**`.
-
-    `*` and `?` stay inside one path segment, `**` spans any number of segments
-    (`ops/**/*.md` matches `ops/log.md` and `ops/a/b/log.md`), `[abc]` is a class.
-    """
-    pattern = pattern.strip().removeprefix("./").lstrip("/")
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:[^/]*/)*")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[" and (close := pattern.find("]", index + 2)) != -1:
-            body = pattern[index + 1 : close]
-            negate = body.startswith("!")
-            body = (body[1:] if negate else body).replace("\\", "\\\\")
-            out.append(f"[{'^' if negate else ''}{body}]")
-            index = close + 1
-            continue
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return re.compile("".join(out))
 
 
 def parse_config(text: str) -> RepoConfig:
@@ -222,7 +200,7 @@ def _glob(node: Node) -> str:
     """A `logs:` entry, checked now so that a bad one fails here and not on every PR."""
     pattern = _text(node, "logs")
     try:
-        _glob_regex(pattern)
+        glob_regex(pattern)
     except re.error as error:
         raise ConfigError(
             f"`logs`: `{pattern}` is not a valid glob ({error})", line_of(node)
@@ -309,6 +287,29 @@ def _choice(node: Node, key: str, choices: type[_Choice]) -> _Choice:
         ) from None
 
 
+def _report(node: Node) -> dict[str, Any]:
+    if not is_mapping(node):
+        raise ConfigError(
+            f"`report` is a mapping (issue_title, handover_days), not {kind(node)}", line_of(node)
+        )
+    settings: dict[str, Any] = {}
+    for key, value in _pairs(node, known=("issue_title", "handover_days"), under="report"):
+        text = _text(value, f"report.{key}").strip()
+        if key == "issue_title" and (not text or "\n" in text or len(text) > MAX_TITLE):
+            message = f"a title on one line of 1 to {MAX_TITLE} characters, not {kind(value)}"
+        elif key == "handover_days" and not (text.isdigit() and 1 <= int(text) <= 366):
+            message = f"a whole number of days from 1 to 366, not {kind(value)}"
+        else:
+            settings[key] = text if key == "issue_title" else int(text)
+            continue
+        raise ConfigError(f"`report.{key}` must be {message}", line_of(value))
+    if "issue_title" not in settings:
+        raise ConfigError(
+            "`report` needs an `issue_title`, e.g. `Support log report`", line_of(node)
+        )
+    return {"report": ReportConfig(**settings)}
+
+
 _TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
     "logs": _logs,
     "order": lambda node: {"order": _choice(node, "order", Order)},
@@ -316,6 +317,7 @@ _TOP_LEVEL: dict[str, Callable[[Node], dict[str, Any]]] = {
     "check_name": _check_name,
     "backlinks": _backlinks,
     "annotations": lambda node: {"annotations": _choice(node, "annotations", FilterMode)},
+    "report": _report,
 }
 CONFIG_KEYS = tuple(_TOP_LEVEL)
 

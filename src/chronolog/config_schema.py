@@ -12,7 +12,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chronolog.config import CONFIG_KEYS, DEFAULT_CHECK_NAME, OWNER_PATTERN, SEVERITY_NAMES
+from chronolog.config import (
+    CONFIG_KEYS,
+    DEFAULT_CHECK_NAME,
+    DEFAULT_HANDOVER_DAYS,
+    MAX_TITLE,
+    OWNER_PATTERN,
+    SEVERITY_NAMES,
+)
 from chronolog.diff import FilterMode
 from chronolog.output import PROJECT_URL
 from chronolog.rules import ALL_RULES
@@ -83,6 +90,31 @@ def config_schema() -> dict[str, Any]:
             "changed log. The others are counted in the summary.",
             "enum": [mode.value for mode in FilterMode],
             "default": FilterMode.ADDED.value,
+        },
+        "report": {
+            "description": "A report issue in the log's repository, updated on every push "
+            "to the default branch that changes a log: the last 12 months and the handover "
+            "list. Without it, no issue is written.",
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "required": ["issue_title"],
+            "properties": {
+                "issue_title": {
+                    "description": "The issue's title.",
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_TITLE,
+                    "pattern": r"^[^\n]*\S[^\n]*$",
+                },
+                "handover_days": {
+                    "description": "The days of entries whose open issues and pull requests "
+                    "the handover lists.",
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 366,
+                    "default": DEFAULT_HANDOVER_DAYS,
+                },
+            },
         },
     }
     assert list(properties) == list(CONFIG_KEYS), "the schema must describe every key"

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from chronolog.config import DEFAULT_HANDOVER_DAYS
 from chronolog.references import Reference
 from chronolog.stats import EntryFigures
 
-DEFAULT_DAYS = 14
+DEFAULT_DAYS = DEFAULT_HANDOVER_DAYS
 
 State = Literal["open", "closed", "missing"]
 

@@ -9,12 +9,14 @@ inline Markdown markdown-it parses on demand.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
 from chronolog.model import Heading, Log
@@ -131,12 +133,68 @@ def _without_definitions(run: Prose, env: dict[str, Any]) -> Iterator[Prose]:
 
 
 class _Parser(MarkdownIt):
+    def __init__(self) -> None:
+        super().__init__("commonmark")
+        # markdown-it's link rule calls its helpers through the instance: this one reads
+        # the same destinations as `helpers.parseLinkDestination`, a run of plain
+        # characters at a time instead of one Python step per character.
+        own = types.ModuleType(helpers.__name__)
+        own.__dict__.update(vars(helpers), parseLinkDestination=_link_destination)
+        self.helpers = own
+
     def normalizeLink(self, url: str) -> str:
         # Link targets are matched, never rendered: percent-encoding them only costs time.
         return url
 
 
+# What ends or changes a bare link destination: space, ASCII controls, `\`, parentheses.
+_DESTINATION_STOP = re.compile(r"[\x00-\x20\x7f\\()]")
+
+
+class _Destination:
+    """What markdown-it's link rule reads of a destination: found, where it ends, text."""
+
+    __slots__ = ("ok", "pos", "str")
+
+    def __init__(self, ok: bool = False, pos: int = 0, text: str = "") -> None:
+        self.ok = ok
+        self.pos = pos
+        self.str = text
+
+
+def _link_destination(string: str, pos: int, maximum: int) -> Any:
+    """`helpers.parseLinkDestination`, same results (CommonMark's link destination)."""
+    if string.startswith("<", pos):
+        return helpers.parseLinkDestination(string, pos, maximum)
+    start = pos
+    level = 0
+    while pos < maximum:
+        stop = _DESTINATION_STOP.search(string, pos, maximum)
+        if stop is None:
+            pos = maximum
+            break
+        pos = stop.start()
+        char = string[pos]
+        if char == "\\":
+            if pos + 1 < maximum and string[pos + 1] == " ":
+                break
+            pos += 2 if pos + 1 < maximum else 1
+        elif char == "(":
+            level += 1
+            if level > 32:
+                return _Destination()
+            pos += 1
+        elif char == ")" and level:
+            level -= 1
+            pos += 1
+        else:  # a space, a control character or an unbalanced `)`
+            break
+    if start == pos or level != 0:
+        return _Destination()
+    return _Destination(True, pos, unescapeAll(string[start:pos]))
+
+
 @cache
 def _parser() -> MarkdownIt:
     # The core "inline" rule stays off: callers parse only the runs they need.
-    return _Parser("commonmark").disable(["inline", "text_join"])
+    return _Parser().disable(["inline", "text_join"])

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -122,7 +122,7 @@ def find_references(log: Log, *, host: str, repo: str) -> tuple[EntryReferences,
         index = bisect.bisect_right(starts, prose.line) - 1
         if index < 0 or prose.line > log.entries[index].end_line:
             continue
-        if may_refer.search(prose.text) is None:
+        if not may_refer(prose.text):
             continue
         refs = found.setdefault(index, {})
         for text, where in _texts(prose.text, definitions):
@@ -154,10 +154,21 @@ def _issue_url_pattern(host: str) -> re.Pattern[str]:
 
 
 @cache
-def _may_refer(host: str, definitions: bool = False) -> re.Pattern[str]:
-    """Finds something in every text that may hold a reference (and in few others)."""
+def _may_refer(host: str, definitions: bool = False) -> Callable[[str], bool]:
+    """Whether a text holds something that may be a reference (true of few others)."""
     link = r"|\[" if definitions else ""
-    return re.compile(rf"(?i)#|gh-|{re.escape(host)}{link}")
+    pattern = re.compile(rf"(?i)#|gh-|{re.escape(host)}{link}")
+    needles = ("#", "gh-", host.lower(), *(("[",) if definitions else ()))
+
+    def may_refer(text: str) -> bool:
+        # Plain `in` on the lowered text is several times faster than the pattern and
+        # finds the same in ASCII; elsewhere `(?i)` knows more equivalences (dotless i is i).
+        if text.isascii() and host.isascii():
+            lowered = text.lower()
+            return any(needle in lowered for needle in needles)
+        return pattern.search(text) is not None
+
+    return may_refer
 
 
 class _Where(Enum):
@@ -219,6 +230,8 @@ def _references_in(
             if match is not None:
                 yield from _url_reference(match)
         prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
+    if "#" not in prose and "gh-" not in prose.lower():
+        return  # no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
     for match in _NUMBER.finditer(prose):
         start = match.start()
         before = prose[start - 1] if start else " "

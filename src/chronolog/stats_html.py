@@ -65,7 +65,9 @@ def render_html(
             parts.append(f"<p>{html.escape(table.note)}</p>")
         parts.append(_table(table.headers, table.rows, table.total))
         if index == 0 and stats.total_minutes:
-            parts.append(_figure(bar_chart_svg(stats, f"Support time per {stats.by.value}")))
+            parts.append(
+                _figure(bar_chart_svg(stats, f"Support time per {stats.by.value} (hours)"))
+            )
         if index == 1 and any(person.minutes for person in stats.people):
             parts.append(_figure(pie_chart_svg(stats)))
     if handover is not None:

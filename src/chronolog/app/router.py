@@ -2,7 +2,9 @@
 concern's routes, and `dispatch`, which runs a delivery's handler with its context.
 
 A handler takes one `DeliveryContext`. To handle another event, write a handler and add a
-`Route` to its concern's `ROUTES`; nothing registers itself.
+`Route` to its concern's `ROUTES`; nothing registers itself. When several concerns handle
+the same event (a push: backlinks, then the report issue), each runs whatever the others
+did: they share no state, so their order does not matter.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from chronolog.app.checks.pull_request import publish_not_checked
 from chronolog.app.context import AppContext, DeliveryContext, Route
 from chronolog.app.delivery import Delivery
 from chronolog.app.fixes import routes as fixes
+from chronolog.app.github import GitHubError
+from chronolog.app.report import routes as report
 
 __all__ = [
     "HANDLERS",
@@ -26,6 +30,7 @@ __all__ = [
     "handled_events",
     "report_failure",
     "route_for",
+    "routes_for",
 ]
 
 log = logging.getLogger(__name__)
@@ -33,7 +38,7 @@ log = logging.getLogger(__name__)
 # The one table of what chronolog handles. Anything else is answered 202 and ignored.
 # None of these skips bots: chronolog's own fix commit arrives as a `synchronize` sent by
 # its bot, and that new head commit needs its check run like any other.
-HANDLERS: tuple[Route, ...] = (*checks.ROUTES, *fixes.ROUTES, *backlinks.ROUTES)
+HANDLERS: tuple[Route, ...] = (*checks.ROUTES, *fixes.ROUTES, *backlinks.ROUTES, *report.ROUTES)
 
 
 def handled_events(routes: tuple[Route, ...] = HANDLERS) -> frozenset[str]:
@@ -46,31 +51,44 @@ def sent_by_bot(payload: Mapping[str, Any]) -> bool:
     return sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]")
 
 
+def routes_for(
+    event: str, payload: Mapping[str, Any], routes: tuple[Route, ...] = HANDLERS
+) -> list[Route]:
+    """The routes that handle this delivery, in table order."""
+    action = payload.get("action")
+    return [
+        route
+        for route in routes
+        if route.event == event
+        and route.action == action
+        and (route.accepts is None or route.accepts(payload))
+        and not (route.skip_bots and sent_by_bot(payload))
+    ]
+
+
 def route_for(
     event: str, payload: Mapping[str, Any], routes: tuple[Route, ...] = HANDLERS
 ) -> Route | None:
-    """The route that handles this delivery, or None."""
-    action = payload.get("action")
-    for route in routes:
-        if route.event != event or route.action != action:
-            continue
-        if route.accepts is not None and not route.accepts(payload):
-            continue
-        if route.skip_bots and sent_by_bot(payload):
-            continue
-        return route
-    return None
+    """The first route that handles this delivery, or None when none does."""
+    return next(iter(routes_for(event, payload, routes)), None)
 
 
 async def dispatch(
     app: AppContext, delivery: Delivery, routes: tuple[Route, ...] = HANDLERS
 ) -> None:
-    """Run the handler for `delivery` (the engine calls this)."""
-    route = route_for(delivery.event, delivery.payload, routes)
-    if route is None:
-        return
-    log.info("delivery %s: %s.%s", delivery.id, delivery.event, delivery.action)
-    await route.handler(DeliveryContext(app, delivery))
+    """Run every handler of `delivery` (the engine calls this), each whatever the others
+    raised; then raise the first error, preferring one that a retry may cure (the engine
+    runs the delivery again, and every handler looks before it writes)."""
+    errors: list[Exception] = []
+    for route in routes_for(delivery.event, delivery.payload, routes):
+        log.info("delivery %s: %s.%s", delivery.id, delivery.event, delivery.action)
+        try:
+            await route.handler(DeliveryContext(app, delivery))
+        except Exception as error:  # the other concerns still run; raised below
+            errors.append(error)
+    retryable = [e for e in errors if isinstance(e, GitHubError) and e.is_server_side]
+    if errors:
+        raise (retryable or errors)[0]
 
 
 async def report_failure(app: AppContext, delivery: Delivery, reason: str) -> None:

@@ -26,6 +26,7 @@ from chronolog.backlinks import (
     Status,
     plan_comment,
 )
+from chronolog.handover import State
 from chronolog.references import Reference
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class Targets:
         self._repos: dict[str, dict[str, Any] | None] = {
             name.lower(): dict(repository) for name, repository in repositories.items()
         }
+        self._states: dict[tuple[str, str, int], State | None] = {}
         self.lookups = 0
 
     async def client(self, repo: Repo) -> Installation | None:
@@ -126,6 +128,25 @@ class Targets:
         if issue.get("locked"):
             return Access(Status.LOCKED)
         return Access(Status.LINK, gh)
+
+    async def state(self, target: Reference) -> State | None:
+        """Whether `target` is `open` or `closed`, or `missing` (404/410, or transferred);
+        None when the app is not installed on its repository. Asked once per target,
+        through the same installation lookups and clients as the comments (for the
+        report's handover)."""
+        if target.key not in self._states:
+            self._states[target.key] = await self._look_up_state(target)
+        return self._states[target.key]
+
+    async def _look_up_state(self, target: Reference) -> State | None:
+        repo = Repo(target.owner, target.repo)
+        gh = await self.client(repo)
+        if gh is None:
+            return None
+        issue = await _get_or_none(gh.get_issue(repo, target.number))
+        if issue is None or not _same_repository(issue, target):
+            return "missing"
+        return "open" if issue.get("state") == "open" else "closed"
 
 
 async def _get_or_none(call: Awaitable[dict[str, Any]]) -> dict[str, Any] | None:

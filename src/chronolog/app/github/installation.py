@@ -17,6 +17,7 @@ from chronolog.app.github.rest import PER_PAGE, all_items, call
 RAW = "application/vnd.github.raw+json"
 MAX_FILES = 3_000  # GitHub lists at most 3,000 files of a pull request
 MAX_COMMENTS = 3_000
+MAX_ISSUES = 1_000  # the app's own issues in a repository: one per log
 # Open pull requests searched for a fork's head commit: the newest 300 (GitHub lists the
 # newest first) hold any pull request whose checks people are clicking on.
 MAX_OPEN_PULLS = 300
@@ -239,6 +240,43 @@ class Installation:
     async def get_issue(self, repo: Repo, number: int) -> dict[str, Any]:
         """`GET /repos/{o}/{r}/issues/{n}`; a transferred issue answers from its new home."""
         response = await call(self._github.rest.issues.async_get(repo.owner, repo.name, number))
+        return dict(response.json())
+
+    async def list_issues(
+        self, repo: Repo, *, creator: str | None, state: str = "all"
+    ) -> list[dict[str, Any]]:
+        """`GET /repos/{o}/{r}/issues?state=...&creator=...`: issues and pull requests,
+        newest first (the first `MAX_ISSUES`). Unlike search, the list is up to date the
+        moment an issue is created, so a retry right after a create finds it."""
+        filters: dict[str, Any] = {"creator": creator} if creator else {}
+        return await all_items(
+            self._github,
+            self._github.rest.issues.async_list_for_repo,
+            repo.owner,
+            repo.name,
+            state=state,
+            limit=MAX_ISSUES,
+            **filters,
+        )
+
+    async def create_issue(self, repo: Repo, title: str, body: str) -> dict[str, Any]:
+        """`POST /repos/{o}/{r}/issues`."""
+        response = await call(
+            self._github.rest.issues.async_create(
+                repo.owner, repo.name, data={"title": title, "body": body}
+            )
+        )
+        return dict(response.json())
+
+    async def update_issue(
+        self, repo: Repo, number: int, changes: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """`PATCH /repos/{o}/{r}/issues/{n}` with the fields to change (`title`, `body`)."""
+        response = await call(
+            self._github.rest.issues.async_update(
+                repo.owner, repo.name, number, data=cast(Any, dict(changes))
+            )
+        )
         return dict(response.json())
 
     async def list_issue_comments(self, repo: Repo, number: int) -> list[dict[str, Any]]:
