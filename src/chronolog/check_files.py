@@ -15,10 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from chronolog.check import UnknownRuleError, check_log, fix_text
-from chronolog.check_output import EXISTING_PREFIX, mark_findings
-from chronolog.config import RepoConfig
-from chronolog.detect import is_log_file
-from chronolog.diff import FileDiff
 from chronolog.model import Finding, Severity
 from chronolog.output import FileFindings, format_github, format_json, format_text, summary_line
 from chronolog.parse import LogDecodeError, decode_log, parse_log, split_lines
@@ -26,6 +22,8 @@ from chronolog.project import Project, ProjectError, configured_logs, load_proje
 from chronolog.rule import Context, Rule, latest_current_date
 
 if TYPE_CHECKING:
+    from chronolog.config import RepoConfig
+    from chronolog.diff import FileDiff
     from chronolog.git import Base
 
 EXIT_OK = 0
@@ -184,6 +182,8 @@ def _check_file(path: str, run: _Run, stderr: TextIO) -> Checked | None:
 def _is_log(file: Path, text: str, run: _Run) -> bool:
     """Whether the app would check this file: `logs:` names it or, without `logs:`, it is
     Markdown that looks like a log (`chronolog.detect`, the app's own test)."""
+    from chronolog.detect import is_log_file  # only `--force-exclude` asks
+
     try:
         relative = file.resolve().relative_to(run.root.resolve()).as_posix()
     except ValueError:  # outside the project: no glob can name it
@@ -211,6 +211,8 @@ def _marked(
     if diff is None:
         failing = any(finding.severity is Severity.ERROR for finding in findings)
         return Checked(FileFindings(path, findings, lines), failing, len(findings))
+    from chronolog.check_output import EXISTING_PREFIX, mark_findings  # only `--diff-base`
+
     marked = mark_findings(path, findings, diff)
     shown = tuple(
         m.finding

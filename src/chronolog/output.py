@@ -7,7 +7,6 @@ so the CLI decides where each goes (findings to stdout, the summary to stderr).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,6 +108,8 @@ def finding_json(path: str, finding: Finding, *, unsafe: bool = False) -> dict[s
 
 def format_json(results: Iterable[FileFindings], *, unsafe: bool = False) -> str:
     """A JSON array of every finding, in file order then line order."""
+    import json  # only `--format json` pays for it
+
     objects = [
         finding_json(result.path, finding, unsafe=unsafe)
         for result in results

@@ -7,7 +7,6 @@ mojibake comes about and undoes it, so every line is checked, code blocks includ
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 
@@ -99,6 +98,8 @@ def _repairs(line: str, repaired: str) -> list[tuple[Span, Span]]:
     repair. A very long differing stretch is reported as one span rather than aligned
     (alignment is quadratic).
     """
+    import difflib  # only a line with mojibake pays for it
+
     prefix = _common_prefix(line, repaired)
     limit = min(len(line), len(repaired))
     suffix = min(_common_prefix(line[::-1], repaired[::-1]), limit - prefix)
