@@ -76,19 +76,21 @@ def front_matter_end(lines: list[str]) -> int:
     return 0
 
 
-def scan_blocks(lines: list[str], *, via_html: bool = False) -> Blocks:
+def scan_blocks(lines: list[str], *, joined: str | None = None, via_html: bool = False) -> Blocks:
     """The headings, code and HTML lines and paragraph starts of a file, as GitHub sees them.
 
     They are read from cmark's node tree, or from its HTML where the library's tree
     functions are not exported (or with `via_html`, which the differential test uses to
-    check that both readings agree).
+    check that both readings agree). `joined`, when the caller has it, is
+    `"\\n".join(lines)`, which a 7 MB log would otherwise join again.
     """
     blocks = Blocks(front_matter_end=front_matter_end(lines))
-    source = lines
     if blocks.front_matter_end:
         source = [""] * blocks.front_matter_end + lines[blocks.front_matter_end :]
         blocks.code_lines.update(range(1, blocks.front_matter_end + 1))
-    text = "\n".join(source)
+        text = "\n".join(source)
+    else:
+        text = "\n".join(lines) if joined is None else joined
     tree = None if via_html else cmark_tree.load_tree_api()
     if tree is None:
         from cmarkgfm import cmark
@@ -244,9 +246,13 @@ def _heading(
     lines: list[str], level: int, first: int, column: int, last: int, nesting: int
 ) -> Heading:
     """A heading from its position: ATX on one line, setext down to its underline."""
-    # Columns count bytes, and cmark reads a NUL as U+FFFD.
-    line = lines[first - 1].replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
-    text = line.decode("utf-8", "replace")
+    line = lines[first - 1]
+    if line.isascii() and "\0" not in line:
+        text = line[column - 1 :]  # a byte is a character
+    else:
+        # Columns count bytes, and cmark reads a NUL as U+FFFD.
+        data = line.replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
+        text = data.decode("utf-8", "replace")
     opening = _ATX_OPENING.match(text)
     if opening:
         return Heading(

@@ -95,7 +95,7 @@ def _candidate_lines(log: Log, candidates: tuple[re.Pattern[str], ...]) -> list[
     Two scans of the whole text find them, one per separator; the full pattern, many
     times slower per character, then runs on these few lines only.
     """
-    text = "\n".join(log.lines)
+    text = log.text
     starts: list[int] = []
     for candidate in candidates:
         searched = 0
