@@ -86,7 +86,7 @@ def parse_log(text: str) -> Log:
     lines, newline, final_newline, bom, joined = _split(text)
     blocks = scan_blocks(lines, joined=joined)
     code_lines = frozenset(blocks.code_lines)
-    return Log(
+    log = Log(
         lines=tuple(lines),
         entries=tuple(_entries(lines, blocks.headings, code_lines)),
         headings=tuple(blocks.headings),
@@ -97,6 +97,9 @@ def parse_log(text: str) -> Log:
         bom=bom,
         front_matter_end=blocks.front_matter_end,
     )
+    # `Log.text` is a cached property, and these are its characters: no second join.
+    vars(log)["text"] = joined
+    return log
 
 
 def _entries(lines: list[str], headings: list[Heading], code_lines: frozenset[int]) -> list[Entry]:
