@@ -54,6 +54,9 @@ class _Container:
     last_end: int  # the last line of its latest child with a position
     html_pending: bool = False  # an HTML block came after that child
     tight: bool = False  # a tight list: its items' paragraphs have no `<p>`
+    # The tree walk's latest child when it is a paragraph: `last_end` is read off it only
+    # if an HTML block follows (rare), which saves a C call per paragraph.
+    last_paragraph: object = None
 
 
 @dataclass
@@ -150,16 +153,20 @@ def _read_tree(tree: cmark_tree.TreeApi, root: object, lines: list[str], blocks:
                     if container.html_pending:
                         _close_gap(container, first - 1, lines, blocks)
                     paragraph_starts.append(first)
-                    container.last_end = end_line(node)
+                    container.last_paragraph = node
                 node = following(node)
                 continue
             if kind == html_block:
+                if container.last_paragraph is not None:
+                    container.last_end = end_line(container.last_paragraph)
+                    container.last_paragraph = None
                 container.html_pending = container.html_pending or container.kind != "li"
                 node = following(node)
                 continue
             first = start_line(node)
             if container.html_pending:
                 _close_gap(container, first - 1, lines, blocks)
+            container.last_paragraph = None  # this block ends after it
             name = _CONTAINER_KINDS.get(kind)
             if name is not None:
                 last = end_line(node)
@@ -185,6 +192,7 @@ def _read_tree(tree: cmark_tree.TreeApi, root: object, lines: list[str], blocks:
             _close_gap(container, container.end, lines, blocks)
             if parent is not None:
                 parent.last_end = container.end
+                parent.last_paragraph = None
 
 
 def _read_html(html: str, lines: list[str], blocks: Blocks) -> None:
