@@ -164,7 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per chronolog timing")
     parser.add_argument("--markdownlint-runs", type=int, default=3)
     parser.add_argument("--skip-markdownlint", action="store_true")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="only count the instructions of `chronolog check` at 1x to 8x with valgrind "
+        "(slow, about 5 minutes, but independent of the machine's load)",
+    )
     args = parser.parse_args(argv)
+    if args.instructions:
+        return count_instructions()
 
     OUT.mkdir(exist_ok=True)
     big_text = build_big_log()
@@ -263,6 +271,45 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{growth[1][slowest]:.3f} s at 1 MB ({ratio:.1f}x)"
         )
     print(f"load average {load()} at the end")
+    return 0
+
+
+def count_instructions() -> int:
+    """Linearity without the noise of a shared machine: the instructions `chronolog check`
+    executes as a whole process (valgrind's callgrind) on the reference log and at 1x-8x."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("--instructions needs valgrind")
+    OUT.mkdir(exist_ok=True)
+    compileall.compile_dir(ROOT / "src" / "chronolog", quiet=1)
+    (OUT / "reference-log.md").write_bytes(REFERENCE.read_bytes())
+    sizes = {"reference-log.md": REFERENCE.stat().st_size / 1e6}
+    for factor in (1, 2, 4, 8):
+        text = build_big_log(COPIES * factor // 4)
+        (OUT / f"log-{factor}x.md").write_text(text, encoding="utf-8", newline="")
+        sizes[f"log-{factor}x.md"] = len(text.encode()) / 1e6
+    print("instructions of `chronolog check FILE` as a whole process (valgrind --tool=callgrind);")
+    print("per MB: the instructions beyond the reference log's, over the MB beyond its size")
+    base: tuple[float, float] | None = None
+    previous = None
+    for name, megabytes in sizes.items():
+        out = OUT / "callgrind.out"
+        subprocess.run(
+            [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}",
+             *chronolog_command(), "check", name],
+            cwd=OUT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        summary = next(line for line in out.read_text().splitlines() if line.startswith("summary:"))
+        out.unlink()
+        millions = int(summary.split()[1]) / 1e6
+        growth = f"  {millions / previous:.2f}x the previous" if previous else ""
+        per_mb = ""
+        if base is None:
+            base = (millions, megabytes)
+        else:
+            per_mb = f"  {(millions - base[0]) / (megabytes - base[1]):.0f} M/MB"
+        print(f"  {name:<17} {megabytes:6.2f} MB {millions:8.0f} M{per_mb}{growth}")
+        previous = millions if name != "reference-log.md" else None
     return 0
 
 
