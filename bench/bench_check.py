@@ -282,18 +282,19 @@ def count_instructions() -> int:
         sys.exit("--instructions needs valgrind")
     OUT.mkdir(exist_ok=True)
     compileall.compile_dir(ROOT / "src" / "chronolog", quiet=1)
-    (OUT / "reference-log.md").write_bytes(REFERENCE.read_bytes())
-    sizes = {"reference-log.md": REFERENCE.stat().st_size / 1e6}
+    (OUT / "ir-reference-log.md").write_bytes(REFERENCE.read_bytes())
+    sizes = {"ir-reference-log.md": REFERENCE.stat().st_size / 1e6}
     for factor in (1, 2, 4, 8):
         text = build_big_log(COPIES * factor // 4)
-        (OUT / f"log-{factor}x.md").write_text(text, encoding="utf-8", newline="")
-        sizes[f"log-{factor}x.md"] = len(text.encode()) / 1e6
+        # Names of their own: a timing run may be rewriting `log-{factor}x.md` meanwhile.
+        (OUT / f"ir-log-{factor}x.md").write_text(text, encoding="utf-8", newline="")
+        sizes[f"ir-log-{factor}x.md"] = len(text.encode()) / 1e6
     print("instructions of `chronolog check FILE` as a whole process (valgrind --tool=callgrind);")
     print("per MB: the instructions beyond the reference log's, over the MB beyond its size")
     base: tuple[float, float] | None = None
     previous = None
     for name, megabytes in sizes.items():
-        out = OUT / "callgrind.out"
+        out = OUT / "ir-callgrind.out"
         subprocess.run(
             [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}",
              *chronolog_command(), "check", name],
@@ -308,8 +309,8 @@ def count_instructions() -> int:
             base = (millions, megabytes)
         else:
             per_mb = f"  {(millions - base[0]) / (megabytes - base[1]):.0f} M/MB"
-        print(f"  {name:<17} {megabytes:6.2f} MB {millions:8.0f} M{per_mb}{growth}")
-        previous = millions if name != "reference-log.md" else None
+        print(f"  {name:<20} {megabytes:6.2f} MB {millions:8.0f} M{per_mb}{growth}")
+        previous = millions if name != "ir-reference-log.md" else None
     return 0
 
 
