@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
 
 from chronolog.model import Applicability, Edit, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
@@ -83,6 +82,8 @@ def _first_tag_start(line: str) -> int:
 
 def tag_minutes(match: re.Match[str]) -> int:
     """The minutes a matched duration tag stands for, rounded half up (`1.5h` is 90)."""
+    from decimal import ROUND_HALF_UP, Decimal  # the report needs it; `check` does not
+
     minutes = Decimal(match["number"]) * (60 if match["unit"].lower() in _UNITS else 1)
     return int(minutes.to_integral_value(ROUND_HALF_UP))
 
