@@ -57,7 +57,7 @@ def load_tree_api() -> TreeApi | None:
 
     try:
         # The parser runs without the GIL (a 7 MB log takes 0.05 s); the node getters are
-        # field reads, called about 130,000 times for such a log, and keeping the GIL
+        # field reads, called about 150,000 times for such a log, and keeping the GIL
         # (`PyDLL`) spares each call releasing and taking it again: 13% fewer instructions.
         lib, getters = ctypes.CDLL(_cmark.__file__), ctypes.PyDLL(_cmark.__file__)
         functions = {
