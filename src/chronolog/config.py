@@ -6,6 +6,7 @@ config file: an unknown key would otherwise silently switch nothing off.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -333,8 +334,6 @@ def _known_key(
     if key is None or key not in known:
         shown = key if key is not None else _kind(key_node)
         where = f" under `{under}`" if under else ""
-        import difflib  # only a misspelt key pays for it
-
         close = difflib.get_close_matches(str(shown), known, n=1)
         hints = [f"did you mean `{close[0]}`?"] if close else []
         if what == "rule" or not close:
