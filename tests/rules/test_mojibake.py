@@ -179,3 +179,24 @@ def test_repairing_leaves_ftfys_terminal_helpers_unimported_until_used() -> None
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     assert completed.stdout.splitlines() == ["café", "False False", "'車..' 2"]
+
+
+_THREADS_IN_A_FRESH_PROCESS = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from chronolog.rules.mojibake import repair_line
+with ThreadPoolExecutor(8) as pool:
+    print(set(pool.map(repair_line, [sys.argv[1]] * 64)))
+"""
+
+
+def test_threads_repairing_at_once_all_get_ftfy_whole() -> None:
+    # The first repair imports ftfy; the others must wait for it, not see it half-imported.
+    completed = subprocess.run(
+        [sys.executable, "-c", _THREADS_IN_A_FRESH_PROCESS, CAFE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert completed.stdout.splitlines() == ["{'café'}"]

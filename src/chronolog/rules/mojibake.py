@@ -70,7 +70,8 @@ class _DeferredFormatting(types.ModuleType):
     `ftfy/__init__.py` takes `display_ljust` from `ftfy.formatting` for `explain_unicode`
     only, and that module imports wcwidth: a third of ftfy's import time, which every
     `chronolog check` of a log with mojibake paid (bench/README.md). What it takes is a
-    function that imports the real module when it is called.
+    function that imports the real module when it is called. While ftfy imports, another
+    thread importing `ftfy.formatting` would get the stand-in too; nothing here does.
     """
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
@@ -88,7 +89,9 @@ def _ftfy() -> types.ModuleType:
     """ftfy, imported on first use (a log without non-ASCII text never pays for it) and
     without `ftfy.formatting`, which is imported for real the first time it is used."""
     if "ftfy" in sys.modules:
-        return sys.modules["ftfy"]
+        import ftfy  # not `sys.modules`: this waits while another thread still imports it
+
+        return ftfy
     stand_in = _DeferredFormatting("ftfy.formatting")
     sys.modules.setdefault(stand_in.__name__, stand_in)
     try:
