@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import compileall
 import datetime as dt
+import os
+import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -71,16 +74,33 @@ def _lower_year(match: re.Match[str], by: int) -> str:
 
 def best_of(runs: int, command: Sequence[str], cwd: Path) -> float:
     """The fastest wall-clock time of `runs` runs of `command` as a whole process."""
-    times = []
+    return best_of_with_cpu(runs, command, cwd)[0]
+
+
+def best_of_with_cpu(runs: int, command: Sequence[str], cwd: Path) -> tuple[float, float]:
+    """The fastest wall-clock time and the least CPU time (user + system) of `runs` runs.
+
+    CPU time is what the process itself spent: on a shared machine it moves less with the
+    load than wall time does, which includes waiting for the core.
+    """
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         completed = subprocess.run(
             command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
         )
-        times.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if completed.returncode not in (0, 1):
             sys.exit(f"{command[0]} failed ({completed.returncode}): {completed.stderr.decode()}")
-    return min(times)
+    return min(walls), min(cpus)
+
+
+def load() -> str:
+    """The load averages over 1, 5 and 15 minutes, as `uptime` prints them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def best_in_process(runs: int, function: Callable[[], object]) -> float:
@@ -144,7 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per chronolog timing")
     parser.add_argument("--markdownlint-runs", type=int, default=3)
     parser.add_argument("--skip-markdownlint", action="store_true")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="only count the instructions of `chronolog check` at 1x to 8x with valgrind "
+        "(slow, about 5 minutes, but independent of the machine's load)",
+    )
     args = parser.parse_args(argv)
+    if args.instructions:
+        return count_instructions()
 
     OUT.mkdir(exist_ok=True)
     big_text = build_big_log()
@@ -160,23 +188,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     # every run, which is not what a user's `chronolog check` pays.
     compileall.compile_dir(ROOT / "src" / "chronolog", quiet=1)
     chronolog = pinned(chronolog_command())
+    print(
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores, load average {load()} at the start"
+    )
     print(f"every whole-process time is pinned to one core: {' '.join(chronolog[:3])}")
-    reference_time = best_of(args.runs * 2, [*chronolog, "check", reference.name], OUT)
-    print(f"chronolog check, reference log (72 kB): {reference_time:.3f} s (target < 0.15 s)")
-    big_time = best_of(args.runs, [*chronolog, "check", big.name], OUT)
-    print(f"chronolog check, big log:               {big_time:.3f} s")
+    print("whole-process times: best wall time, and in brackets the least CPU time")
+    python = pinned([sys.executable])
+    for label, flags in (("python -S -c pass", ["-S"]), ("python -c pass", [])):
+        wall, cpu = best_of_with_cpu(args.runs * 2, [*python, *flags, "-c", "pass"], OUT)
+        print(f"floor, {label + ':':<32} {wall:.3f} s ({cpu:.3f} s)")
+    # What a check of the reference log imports before it does any work: the CLI, and ftfy
+    # the way the mojibake rule imports it (without `ftfy.formatting`).
+    imports = {
+        "import chronolog.cli": "import chronolog.cli",
+        "... and ftfy as mojibake does": "import chronolog.cli\n"
+        "from chronolog.rules.mojibake import _ftfy\n_ftfy()",
+    }
+    for label, code in imports.items():
+        wall, cpu = best_of_with_cpu(args.runs * 2, [*python, "-c", code], OUT)
+        print(f"floor, {label + ':':<32} {wall:.3f} s ({cpu:.3f} s)")
+    reference_time, reference_cpu = best_of_with_cpu(
+        args.runs * 2, [*chronolog, "check", reference.name], OUT
+    )
+    print(
+        f"chronolog check, reference log (72 kB): {reference_time:.3f} s "
+        f"({reference_cpu:.3f} s) (target < 0.15 s)"
+    )
+    big_time, big_cpu = best_of_with_cpu(args.runs, [*chronolog, "check", big.name], OUT)
+    print(f"chronolog check, big log:               {big_time:.3f} s ({big_cpu:.3f} s)")
     rss = peak_rss_mb([*chronolog, "check", big.name], OUT)
     print(f"chronolog check, big log, peak RSS:     {rss:.0f} MB (target < 150 MB)")
 
     if not args.skip_markdownlint and ensure_markdownlint():
         lint = pinned([str(MARKDOWNLINT), big.name])
-        lint_time = best_of(args.markdownlint_runs, lint, OUT)
-        print(f"markdownlint-cli2 {MARKDOWNLINT_VERSION}, big log:      {lint_time:.3f} s")
-        print(f"ratio: chronolog is {lint_time / big_time:.1f}x faster (target >= 40x)")
+        lint_time, lint_cpu = best_of_with_cpu(args.markdownlint_runs, lint, OUT)
+        print(
+            f"markdownlint-cli2 {MARKDOWNLINT_VERSION}, big log:      {lint_time:.3f} s "
+            f"({lint_cpu:.3f} s)"
+        )
+        # chronolog again after the long markdownlint run: the best of both, side by side.
+        again, again_cpu = best_of_with_cpu(args.runs, [*chronolog, "check", big.name], OUT)
+        big_time, big_cpu = min(big_time, again), min(big_cpu, again_cpu)
+        print(f"chronolog check, big log, best of both: {big_time:.3f} s ({big_cpu:.3f} s)")
+        print(
+            f"ratio: chronolog is {lint_time / big_time:.1f}x faster (target >= 40x); "
+            f"in CPU time {lint_cpu / big_cpu:.1f}x"
+        )
 
-    print("growth (best of 3; 4x is the big log): in-process parse and rules,")
-    print("and `chronolog check` as a whole process on one core")
+    print("growth (best of 3; 4x is the big log): in-process parse and rules, and")
+    print("`chronolog check` as a whole process on one core (wall, CPU); the last column")
+    print("is the whole process's CPU time over the previous row's (2.0 per doubling is linear)")
     context = Context(today=latest_current_date(dt.datetime.now(dt.UTC)))
+    previous = None
     for factor in (1, 2, 4, 8):
         text = build_big_log(COPIES * factor // 4)
         sized = OUT / f"log-{factor}x.md"
@@ -185,11 +249,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parse_time = best_in_process(3, lambda text=text: parse_log(text))
         log = parse_log(text)
         check_time = best_in_process(3, lambda log=log: check_log(log, context))
-        process_time = best_of(3, [*chronolog, "check", sized.name], OUT)
+        del log
+        process_time, process_cpu = best_of_with_cpu(3, [*chronolog, "check", sized.name], OUT)
+        growth = f"{process_cpu / previous:.2f}x" if previous else "-"
+        previous = process_cpu
         print(
             f"  {factor}x {megabytes:5.2f} MB: parse {parse_time:.3f} s "
             f"({megabytes / parse_time:.1f} MB/s), rules {check_time:.3f} s "
-            f"({megabytes / check_time:.1f} MB/s), whole process {process_time:.3f} s"
+            f"({megabytes / check_time:.1f} MB/s), whole process {process_time:.3f} s "
+            f"({process_cpu:.3f} s) {growth}"
         )
     print("one long line, per rule (growth from 0.5 MB to 1 MB; 2x is linear, 4x quadratic):")
     for label, unit in LONG_LINES.items():
@@ -209,6 +277,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  {label:<14} slowest rule {slowest}: "
             f"{growth[1][slowest]:.3f} s at 1 MB ({ratio:.1f}x)"
         )
+    print(f"load average {load()} at the end")
+    return 0
+
+
+def count_instructions() -> int:
+    """Linearity without the noise of a shared machine: the instructions `chronolog check`
+    executes as a whole process (valgrind's callgrind) on the reference log and at 1x-8x."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        sys.exit("--instructions needs valgrind")
+    OUT.mkdir(exist_ok=True)
+    compileall.compile_dir(ROOT / "src" / "chronolog", quiet=1)
+    (OUT / "ir-reference-log.md").write_bytes(REFERENCE.read_bytes())
+    sizes = {"ir-reference-log.md": REFERENCE.stat().st_size / 1e6}
+    for factor in (1, 2, 4, 8):
+        text = build_big_log(COPIES * factor // 4)
+        # Names of their own: a timing run may be rewriting `log-{factor}x.md` meanwhile.
+        (OUT / f"ir-log-{factor}x.md").write_text(text, encoding="utf-8", newline="")
+        sizes[f"ir-log-{factor}x.md"] = len(text.encode()) / 1e6
+    print("instructions of `chronolog check FILE` as a whole process (valgrind --tool=callgrind);")
+    print("per MB: the instructions beyond the reference log's, over the MB beyond its size")
+    base: tuple[float, float] | None = None
+    previous = None
+    for name, megabytes in sizes.items():
+        out = OUT / "ir-callgrind.out"
+        subprocess.run(
+            [valgrind, "--tool=callgrind", f"--callgrind-out-file={out}",
+             *chronolog_command(), "check", name],
+            cwd=OUT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+        summary = next(line for line in out.read_text().splitlines() if line.startswith("summary:"))
+        out.unlink()
+        millions = int(summary.split()[1]) / 1e6
+        growth = f"  {millions / previous:.2f}x the previous" if previous else ""
+        per_mb = ""
+        if base is None:
+            base = (millions, megabytes)
+        else:
+            per_mb = f"  {(millions - base[0]) / (megabytes - base[1]):.0f} M/MB"
+        print(f"  {name:<20} {megabytes:6.2f} MB {millions:8.0f} M{per_mb}{growth}")
+        previous = millions if name != "ir-reference-log.md" else None
     return 0
 
 

@@ -77,6 +77,24 @@ def test_degenerate_text_parses(text: str) -> None:
     assert log.render().replace("\r", "\n") == text.replace("\r", "\n")
 
 
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("", ""),
+        ("\n", ""),
+        ("a\nb", "a\nb"),
+        ("a\nb\n", "a\nb"),
+        ("\ufeffa\r\nb\r\n", "a\nb"),
+        ("a\rb\r\n\nc", "a\nb\n\nc"),
+        ("---\ntitle: x\n---\n## 2022-11-25\n", "---\ntitle: x\n---\n## 2022-11-25"),
+    ],
+)
+def test_the_text_of_a_log_is_its_lines_joined_with_newlines(text: str, joined: str) -> None:
+    # parse_log hands over the string it split instead of joining the lines again.
+    log = parse_log(text)
+    assert log.text == joined == "\n".join(log.lines)
+
+
 def test_non_utf8_names_file_and_offset() -> None:
     with pytest.raises(LogDecodeError) as raised:
         decode_log(b"# Log\n\n## 2022-11-25\n\ncaf\xe9\n", "docs/log.md")

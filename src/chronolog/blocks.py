@@ -54,6 +54,9 @@ class _Container:
     last_end: int  # the last line of its latest child with a position
     html_pending: bool = False  # an HTML block came after that child
     tight: bool = False  # a tight list: its items' paragraphs have no `<p>`
+    # The tree walk's latest child when it is a paragraph: `last_end` is read off it only
+    # if an HTML block follows (rare), which saves a C call per paragraph.
+    last_paragraph: object = None
 
 
 @dataclass
@@ -76,19 +79,21 @@ def front_matter_end(lines: list[str]) -> int:
     return 0
 
 
-def scan_blocks(lines: list[str], *, via_html: bool = False) -> Blocks:
+def scan_blocks(lines: list[str], *, joined: str | None = None, via_html: bool = False) -> Blocks:
     """The headings, code and HTML lines and paragraph starts of a file, as GitHub sees them.
 
     They are read from cmark's node tree, or from its HTML where the library's tree
     functions are not exported (or with `via_html`, which the differential test uses to
-    check that both readings agree).
+    check that both readings agree). `joined`, when the caller has it, is
+    `"\\n".join(lines)`, which a 7 MB log would otherwise join again.
     """
     blocks = Blocks(front_matter_end=front_matter_end(lines))
-    source = lines
     if blocks.front_matter_end:
         source = [""] * blocks.front_matter_end + lines[blocks.front_matter_end :]
         blocks.code_lines.update(range(1, blocks.front_matter_end + 1))
-    text = "\n".join(source)
+        text = "\n".join(source)
+    else:
+        text = "\n".join(lines) if joined is None else joined
     tree = None if via_html else cmark_tree.load_tree_api()
     if tree is None:
         from cmarkgfm import cmark
@@ -148,16 +153,20 @@ def _read_tree(tree: cmark_tree.TreeApi, root: object, lines: list[str], blocks:
                     if container.html_pending:
                         _close_gap(container, first - 1, lines, blocks)
                     paragraph_starts.append(first)
-                    container.last_end = end_line(node)
+                    container.last_paragraph = node
                 node = following(node)
                 continue
             if kind == html_block:
+                if container.last_paragraph is not None:
+                    container.last_end = end_line(container.last_paragraph)
+                    container.last_paragraph = None
                 container.html_pending = container.html_pending or container.kind != "li"
                 node = following(node)
                 continue
             first = start_line(node)
             if container.html_pending:
                 _close_gap(container, first - 1, lines, blocks)
+            container.last_paragraph = None  # this block ends after it
             name = _CONTAINER_KINDS.get(kind)
             if name is not None:
                 last = end_line(node)
@@ -183,6 +192,7 @@ def _read_tree(tree: cmark_tree.TreeApi, root: object, lines: list[str], blocks:
             _close_gap(container, container.end, lines, blocks)
             if parent is not None:
                 parent.last_end = container.end
+                parent.last_paragraph = None
 
 
 def _read_html(html: str, lines: list[str], blocks: Blocks) -> None:
@@ -244,9 +254,13 @@ def _heading(
     lines: list[str], level: int, first: int, column: int, last: int, nesting: int
 ) -> Heading:
     """A heading from its position: ATX on one line, setext down to its underline."""
-    # Columns count bytes, and cmark reads a NUL as U+FFFD.
-    line = lines[first - 1].replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
-    text = line.decode("utf-8", "replace")
+    line = lines[first - 1]
+    if line.isascii() and "\0" not in line:
+        text = line[column - 1 :]  # a byte is a character
+    else:
+        # Columns count bytes, and cmark reads a NUL as U+FFFD.
+        data = line.replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
+        text = data.decode("utf-8", "replace")
     opening = _ATX_OPENING.match(text)
     if opening:
         return Heading(

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from chronolog.annotations import EXISTING_PREFIX
 from chronolog.check import check_log, fix_text
-from chronolog.check_output import mark_findings
-from chronolog.config import RepoConfig
-from chronolog.detect import is_log_file
-from chronolog.diff import FileDiff
 from chronolog.model import Finding, Severity
 from chronolog.output import FileFindings
 from chronolog.parse import LogDecodeError, decode_log, parse_log, split_lines
 from chronolog.rule import Context, Rule
 
 if TYPE_CHECKING:
+    from chronolog.config import RepoConfig
+    from chronolog.diff import FileDiff
     from chronolog.git import Base
 
 EXIT_OK = 0
@@ -147,6 +143,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
     `--- path` / `+++ path` (ruff's header); empty when they are equal."""
     if before == after:
         return ""
+    import difflib  # only `--diff` shows fixes
+
     shown = []
     for line in difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
@@ -161,6 +159,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
 def _is_log(file: Path, text: str, run: CheckRun) -> bool:
     """Whether the app would check this file: `logs:` names it or, without `logs:`, it is
     Markdown that looks like a log (`chronolog.detect`, the app's own test)."""
+    from chronolog.detect import is_log_file  # only `--force-exclude` asks
+
     try:
         relative = file.resolve().relative_to(run.root.resolve()).as_posix()
     except ValueError:  # outside the project: no glob can name it
@@ -195,6 +195,9 @@ def _marked(
     if diff is None:
         failing = any(finding.severity is Severity.ERROR for finding in findings)
         return Checked(FileFindings(path, findings, lines), failing, len(findings))
+    from chronolog.annotations import EXISTING_PREFIX  # only `--diff-base` marks findings
+    from chronolog.check_output import mark_findings
+
     marked = mark_findings(path, findings, diff)
     failing = any(m.introduced and m.finding.severity is Severity.ERROR for m in marked)
     new = sum(m.introduced for m in marked)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Severity(StrEnum):
@@ -133,6 +134,12 @@ class Log:
     def line(self, number: int) -> str:
         """The text of 1-based line `number`."""
         return self.lines[number - 1]
+
+    @cached_property
+    def text(self) -> str:
+        """The lines joined with `\\n` (no BOM, no final newline), joined once per log: a
+        scan of the whole text runs in C where a loop over its lines would not."""
+        return "\n".join(self.lines)
 
     def render(self, lines: tuple[str, ...] | list[str] | None = None) -> str:
         """Turn lines back into text with this log's line ending, final newline and BOM."""

@@ -8,7 +8,6 @@ so the CLI decides where each goes (findings to stdout, the summary to stderr).
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +105,8 @@ def format_statistics(counts: Sequence[RuleCount], summaries: Mapping[str, str])
 
 def statistics_json(counts: Sequence[RuleCount]) -> str:
     """`--statistics --format json`: an array of `{rule, severity, count, fixable}`."""
+    import json  # only `--statistics --format json` pays for it
+
     return json.dumps([dataclasses.asdict(row) for row in counts], indent=2) + "\n"
 
 
@@ -165,6 +166,8 @@ def finding_json(path: str, finding: Finding, *, unsafe: bool = False) -> dict[s
 
 def format_json(results: Iterable[FileFindings], *, unsafe: bool = False) -> str:
     """A JSON array of every finding, in file order then line order."""
+    import json  # only `--format json` pays for it
+
     objects = [
         finding_json(result.path, finding, unsafe=unsafe)
         for result in results

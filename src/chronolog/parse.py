@@ -40,19 +40,26 @@ def split_lines(text: str) -> tuple[list[str], str, bool, bool]:
     Returns the lines, the dominant line ending, whether the text ended with one and
     whether it started with a UTF-8 byte order mark.
     """
+    lines, newline, final_newline, bom, _ = _split(text)
+    return lines, newline, final_newline, bom
+
+
+def _split(text: str) -> tuple[list[str], str, bool, bool, str]:
+    """`split_lines`, and the lines joined with `\\n` (a slice of the text, not a join)."""
     bom = text.startswith("\ufeff")
     if bom:
         text = text[1:]
-    # The dominant ending wins; a file that mixes them comes back with that one throughout.
-    crlf = text.count("\r\n")
-    newline = "\r\n" if crlf * 2 > text.count("\n") else "\n"
+    newline = "\n"
     if "\r" in text:
+        # The dominant ending wins; a file that mixes them comes back with that one throughout.
+        if text.count("\r\n") * 2 > text.count("\n"):
+            newline = "\r\n"
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     final_newline = text.endswith("\n")
     lines = text.split("\n")
     if final_newline or not text:
         lines.pop()
-    return lines, newline, final_newline, bom
+    return lines, newline, final_newline, bom, text[:-1] if final_newline else text
 
 
 def parse_iso_date(heading_text: str) -> tuple[dt.date | None, str]:
@@ -76,10 +83,10 @@ def _read_heading_date(heading_text: str) -> tuple[dt.date | None, str, str | No
 def parse_log(text: str) -> Log:
     """Parse a Markdown log as GitHub renders it. Never raises: any text is some log,
     perhaps with no entries."""
-    lines, newline, final_newline, bom = split_lines(text)
-    blocks = scan_blocks(lines)
+    lines, newline, final_newline, bom, joined = _split(text)
+    blocks = scan_blocks(lines, joined=joined)
     code_lines = frozenset(blocks.code_lines)
-    return Log(
+    log = Log(
         lines=tuple(lines),
         entries=tuple(_entries(lines, blocks.headings, code_lines)),
         headings=tuple(blocks.headings),
@@ -90,6 +97,9 @@ def parse_log(text: str) -> Log:
         bom=bom,
         front_matter_end=blocks.front_matter_end,
     )
+    # `Log.text` is a cached property, and these are its characters: no second join.
+    vars(log)["text"] = joined
+    return log
 
 
 def _entries(lines: list[str], headings: list[Heading], code_lines: frozenset[int]) -> list[Entry]:

@@ -6,10 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronolog.check import check_log
 from chronolog.parse import parse_log
 from chronolog.rule import Context
+from chronolog.rules import duration_tag
 from chronolog.rules.duration_tag import RULE as DURATION_TAG
 from tests.helpers import findings, fixed
 
@@ -204,3 +207,19 @@ def test_only_a_whole_canonical_tag_is_passed_over(
     text: str, expected: list[tuple[int, str]]
 ) -> None:
     assert findings(text, RULE) == expected
+
+
+_PIECES = ["DURATION", "duration", "DURRAATTIOON", "Duraton", "$", "@", "=", ":", " ", "\t"]
+_PIECES += ["5", "1.5", "m", "h", "hours", "mins", "x", "n", "_", "`", "=5m", " : "]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=16).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_searching_from_the_first_separator_finds_every_tag_a_whole_line_search_finds(
+    line: str,
+) -> None:
+    # The rule searches a line from just before its first `=` or `:` tag separator.
+    pattern = duration_tag.DURATION_TAG
+    everywhere = [match.span() for match in pattern.finditer(line)]
+    start = duration_tag._first_tag_start(line)
+    assert [match.span() for match in pattern.finditer(line, start)] == everywhere

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +155,48 @@ def test_the_columns_span_exactly_the_mojibake(
     [finding] = check_log(parse_log(entry(body)), Context(dt.date(2026, 11, 25)), [MOJIBAKE])
     assert (finding.column, finding.end_column) == columns
     assert finding.message == message(bad, good)
+
+
+# In a fresh interpreter: this one may have imported ftfy or wcwidth already.
+_IMPORTS_IN_A_FRESH_PROCESS = """
+import sys
+from chronolog.rules.mojibake import repair_line
+print(repair_line(sys.argv[1]))
+print("wcwidth" in sys.modules, "ftfy.formatting" in sys.modules)
+import ftfy
+from ftfy.formatting import monospaced_width
+print(repr(ftfy.display_ljust("\u8eca", 4, ".")), monospaced_width("\u8eca"))
+"""
+
+
+def test_repairing_leaves_ftfys_terminal_helpers_unimported_until_used() -> None:
+    # wcwidth, which only `ftfy.formatting` needs, was a third of ftfy's import time.
+    completed = subprocess.run(
+        [sys.executable, "-c", _IMPORTS_IN_A_FRESH_PROCESS, CAFE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert completed.stdout.splitlines() == ["café", "False False", "'車..' 2"]
+
+
+_THREADS_IN_A_FRESH_PROCESS = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from chronolog.rules.mojibake import repair_line
+with ThreadPoolExecutor(8) as pool:
+    print(set(pool.map(repair_line, [sys.argv[1]] * 64)))
+"""
+
+
+def test_threads_repairing_at_once_all_get_ftfy_whole() -> None:
+    # The first repair imports ftfy; the others must wait for it, not see it half-imported.
+    completed = subprocess.run(
+        [sys.executable, "-c", _THREADS_IN_A_FRESH_PROCESS, CAFE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert completed.stdout.splitlines() == ["{'café'}"]

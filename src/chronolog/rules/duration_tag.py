@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
 
 from chronolog.model import Applicability, Edit, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
@@ -35,6 +34,8 @@ _CANDIDATES = (
 )
 # The same, canonical tags included: for reading every tag (`find_duration_tags`).
 _ANY_CANDIDATES = (re.compile(r"=(?<=[nN]=|[ \t]=)[ \t]*\d"), _CANDIDATES[1])
+# The longest prefix and word a tag can start with: `$DURRAATTIOON`.
+_LONGEST_WORD = 13
 _BACKTICKS = re.compile(r"`+")
 _MAX_NAMED = 3  # tags named in one message; a line full of them gets a count
 _UNITS = {"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h"}
@@ -53,7 +54,8 @@ def find_duration_tags(
         if line_number in log.code_lines:
             continue
         line = log.line(line_number)
-        tags = [match for match in DURATION_TAG.finditer(line) if _is_tag(match)]
+        start = _first_tag_start(line)
+        tags = [match for match in DURATION_TAG.finditer(line, start) if _is_tag(match)]
         if tags and not canonical and all(m.group(0) == canonical_tag(m) for m in tags):
             continue
         if tags:
@@ -63,8 +65,25 @@ def find_duration_tags(
             yield line_number, tags
 
 
+def _first_tag_start(line: str) -> int:
+    """A position on `line` before which no tag starts, for `DURATION_TAG` to search from.
+
+    That pattern has no literal to skip ahead to, so it tries every character; a tag sits
+    at the end of a long line as often as not. Every tag holds a separator that
+    `_ANY_CANDIDATES` finds (each starts with a literal `=` or `:`), preceded by blanks and
+    at most `_LONGEST_WORD` characters. The lookbehinds still see the text before it.
+    """
+    found = [match.start() for pattern in _ANY_CANDIDATES if (match := pattern.search(line))]
+    if not found:
+        return len(line)
+    separator = min(found)
+    return max(0, len(line[:separator].rstrip(" \t")) - _LONGEST_WORD)
+
+
 def tag_minutes(match: re.Match[str]) -> int:
     """The minutes a matched duration tag stands for, rounded half up (`1.5h` is 90)."""
+    from decimal import ROUND_HALF_UP, Decimal  # the report needs it; `check` does not
+
     minutes = Decimal(match["number"]) * (60 if match["unit"].lower() in _UNITS else 1)
     return int(minutes.to_integral_value(ROUND_HALF_UP))
 
@@ -95,7 +114,7 @@ def _candidate_lines(log: Log, candidates: tuple[re.Pattern[str], ...]) -> list[
     Two scans of the whole text find them, one per separator; the full pattern, many
     times slower per character, then runs on these few lines only.
     """
-    text = "\n".join(log.lines)
+    text = log.text
     starts: list[int] = []
     for candidate in candidates:
         searched = 0

@@ -7,9 +7,13 @@ mojibake comes about and undoes it, so every line is checked, code blocks includ
 
 from __future__ import annotations
 
-import difflib
+import functools
+import importlib
 import re
-from collections.abc import Iterator
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from chronolog.model import Applicability, Edit, Finding, Fix, Log, Severity
 from chronolog.rule import Context, Rule
@@ -56,10 +60,52 @@ def repair_line(line: str) -> str:
     `ftfy.fix_encoding` only reverses wrong decodings; `fix_text` would also straighten
     quotes and normalise widths, which are not mistakes in a log.
     """
-    # ftfy is imported here so that checking a log without non-ASCII text never pays for it.
-    import ftfy
+    repaired: str = _ftfy().fix_encoding(line)
+    return repaired
 
-    return ftfy.fix_encoding(line)
+
+class _DeferredFormatting(types.ModuleType):
+    """Stands in for `ftfy.formatting` while ftfy's package imports.
+
+    `ftfy/__init__.py` takes `display_ljust` from `ftfy.formatting` for `explain_unicode`
+    only, and that module imports wcwidth: a third of ftfy's import time, which every
+    `chronolog check` of a log with mojibake paid (bench/README.md). What it takes is a
+    function that imports the real module when it is called. While ftfy imports, another
+    thread importing `ftfy.formatting` would get the stand-in too; nothing here does.
+    """
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name != "display_ljust":  # a newer ftfy wanting more: import it normally
+            raise AttributeError(name)
+
+        def deferred(*args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(self.__name__), name)(*args, **kwargs)
+
+        return deferred
+
+
+@functools.cache
+def _ftfy() -> types.ModuleType:
+    """ftfy, imported on first use (a log without non-ASCII text never pays for it) and
+    without `ftfy.formatting`, which is imported for real the first time it is used."""
+    if "ftfy" in sys.modules:
+        import ftfy  # not `sys.modules`: this waits while another thread still imports it
+
+        return ftfy
+    stand_in = _DeferredFormatting("ftfy.formatting")
+    sys.modules.setdefault(stand_in.__name__, stand_in)
+    try:
+        import ftfy
+    except ImportError:
+        # What ftfy took from the stand-in was not `display_ljust`: the normal import.
+        sys.modules.pop("ftfy", None)
+        if sys.modules.get(stand_in.__name__) is stand_in:
+            del sys.modules[stand_in.__name__]
+        import ftfy
+    finally:
+        if sys.modules.get(stand_in.__name__) is stand_in:
+            del sys.modules[stand_in.__name__]
+    return ftfy
 
 
 def check(log: Log, context: Context) -> Iterator[Finding]:
@@ -99,6 +145,8 @@ def _repairs(line: str, repaired: str) -> list[tuple[Span, Span]]:
     repair. A very long differing stretch is reported as one span rather than aligned
     (alignment is quadratic).
     """
+    import difflib  # only a line with mojibake pays for it
+
     prefix = _common_prefix(line, repaired)
     limit = min(len(line), len(repaired))
     suffix = min(_common_prefix(line[::-1], repaired[::-1]), limit - prefix)
