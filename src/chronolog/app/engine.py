@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -38,7 +37,7 @@ from dataclasses import dataclass, field
 
 from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
 
-from chronolog.app.delivery import Delivery
+from chronolog.app.delivery import Delivery, load_body
 from chronolog.app.jobs import GaveUp, RetryLater, Tuning
 from chronolog.app.logs import bind_delivery
 from chronolog.app.store import Store, StoredDelivery
@@ -85,7 +84,7 @@ def _current() -> _Runtime:
 def to_delivery(stored: StoredDelivery, attempt: int = 0) -> Delivery:
     """The handlers' view of a stored delivery (its body was checked to be a JSON object
     when it arrived)."""
-    payload = json.loads(stored.body)
+    payload = load_body(stored.body)
     return Delivery(
         id=stored.delivery_id,
         event=stored.event,
@@ -299,15 +298,18 @@ class Engine:
         queue = self._queue
         if queue is None:
             raise RuntimeError("the engine is not started")
-        done: list[str] = []
-        for delivery in deliveries:
-            with (
-                SetWorkflowID(delivery.delivery_id),
-                SetEnqueueOptions(queue_partition_key=delivery.partition),
-            ):
-                await queue.enqueue_async(process_delivery, delivery.delivery_id)
-            done.append(delivery.delivery_id)
-        await asyncio.to_thread(self.store.mark_enqueued, done)
+
+        def enqueue_all() -> None:
+            # In one thread, not one hop per delivery on the loop that answers webhooks.
+            for delivery in deliveries:
+                with (
+                    SetWorkflowID(delivery.delivery_id),
+                    SetEnqueueOptions(queue_partition_key=delivery.partition),
+                ):
+                    queue.enqueue(process_delivery, delivery.delivery_id)
+            self.store.mark_enqueued([d.delivery_id for d in deliveries])
+
+        await asyncio.to_thread(enqueue_all)
 
     async def start_sweep(self, workflow_id: str) -> None:
         """Enqueue a sweep for missed deliveries under `workflow_id` (enqueueing the same

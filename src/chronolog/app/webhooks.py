@@ -14,7 +14,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chronolog.app.delivery import partition_key
+from chronolog.app.delivery import load_body, partition_key
 from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
@@ -161,7 +160,7 @@ class WebhookEndpoint:
             return "bad_signature", _answer(401, "missing or wrong X-Hub-Signature-256")
 
         try:
-            payload = json.loads(body)
+            payload = load_body(body)
         except ValueError:
             return "bad_body", _answer(400, "body is not JSON")
         except RecursionError:
