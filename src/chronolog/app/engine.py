@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
 
 from chronolog.app.delivery import Delivery, load_body
-from chronolog.app.jobs import GaveUp, RetryLater, Tuning
+from chronolog.app.jobs import Foreground, GaveUp, RetryLater, Tuning
 from chronolog.app.logs import bind_delivery
 from chronolog.app.store import Store, StoredDelivery
 
@@ -203,6 +203,8 @@ class Engine:
     # This instance's name in the store (`AppSettings.instance_id`): the same across its
     # restarts, so that a restarted instance resumes its own work at once.
     instance: str = field(default_factory=socket.gethostname)
+    # Webhook answers first: the pump waits its turn behind webhooks being received.
+    foreground: Foreground = field(default_factory=Foreground)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _queue: Queue | None = None
@@ -326,6 +328,7 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tuning.inbox_grace)
             self._wake.clear()
+            await self.foreground.wait_turn()
             try:
                 pending = await asyncio.to_thread(self.store.not_enqueued, _now())
                 if pending:

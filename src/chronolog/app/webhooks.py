@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from chronolog.app.delivery import load_body, partition_key
+from chronolog.app.jobs import Foreground
 from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,8 @@ class WebhookEndpoint:
     webhook secret, or a function giving the current one (None until chronolog is set up);
     `refresh`, when given, is awaited when there is none yet: it may find that another
     instance was set up meanwhile. `observe(event, outcome)` hears what became of each
-    delivery (stored, duplicate, ignored, bad_signature, ...): the metrics.
+    delivery (stored, duplicate, ignored, bad_signature, ...): the metrics. `foreground`
+    hears when webhooks are being received (`jobs.Foreground`: background work waits).
     """
 
     def __init__(
@@ -127,6 +129,7 @@ class WebhookEndpoint:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         refresh: Callable[[], Awaitable[bool]] | None = None,
         observe: Callable[[str, str], None] | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self._secret = secret if callable(secret) else (lambda: secret)
         self._accepts = accepts
@@ -134,10 +137,12 @@ class WebhookEndpoint:
         self._clock = clock
         self._refresh = refresh
         self._observe = observe
+        self._foreground = foreground or Foreground()
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            outcome, response = await self._receive(request)
+            with self._foreground.receiving():
+                outcome, response = await self._receive(request)
         except Exception:
             log.exception("unexpected error receiving a webhook")
             outcome = "error"
