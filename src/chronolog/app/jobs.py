@@ -87,13 +87,15 @@ class Foreground:
             self._receiving -= 1
             self._last = self._clock()
 
-    def busy(self) -> bool:
-        return self._receiving > 0 or self._clock() - self._last < self.quiet
-
     async def wait_turn(self) -> None:
-        """Return once no webhook is being received, or after `longest` seconds."""
-        if not self.busy():
-            return
-        deadline = self._clock() + self.longest
-        while self.busy() and self._clock() < deadline:
-            await asyncio.sleep(0.005)
+        """Return once no webhook has been received for `quiet` seconds, or after `longest`
+        seconds. It sleeps until then, rather than polling: a waiter that wakes up takes
+        the GIL too."""
+        now = self._clock()
+        deadline = now + self.longest
+        while now < deadline:
+            due = now + self.quiet if self._receiving > 0 else self._last + self.quiet
+            if due <= now:
+                return
+            await asyncio.sleep(min(due, deadline) - now)
+            now = self._clock()
