@@ -35,12 +35,13 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
 
 from chronolog.app.delivery import Delivery, load_body
 from chronolog.app.jobs import Foreground, GaveUp, RetryLater, Tuning
 from chronolog.app.logs import bind_delivery
-from chronolog.app.store import Store, StoredDelivery
+from chronolog.app.store import Store, StoredDelivery, create_engine
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,7 @@ class Engine:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _queue: Queue | None = None
     _sweeps: Queue | None = None
+    _system: sa.Engine | None = None
     running: bool = False
 
     async def start(self) -> None:
@@ -217,10 +219,11 @@ class Engine:
         global _runtime
         await asyncio.to_thread(self.store.create_tables)
         _runtime = _Runtime(self.store, self.process, self.give_up, self.tuning, self.sweep)
+        self._system = _own_pool(self.store.engine)
         config: DBOSConfig = {
             "name": "chronolog",
             "system_database_url": self.store.engine.url.render_as_string(hide_password=False),
-            "system_database_engine": self.store.engine,
+            "system_database_engine": self._system,
             "executor_id": self.instance,
             "application_version": APPLICATION_VERSION,
             "log_level": "WARNING",
@@ -262,6 +265,8 @@ class Engine:
         grace = int(self.tuning.stop_grace)
         await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=grace)
         _runtime = None
+        if self._system is not None and self._system is not self.store.engine:
+            self._system.dispose()
         # Blocking, once: DBOS took the loop's default executor down with it.
         self.store.leave(self.instance)
 
@@ -368,6 +373,16 @@ class Engine:
             # workflows still held by these instances, so two watchers cannot both win.
             await asyncio.to_thread(DBOS._recover_pending_workflows, dead)
         return dead
+
+
+def _own_pool(engine: sa.Engine) -> sa.Engine:
+    """An engine on the same database as `engine`, with its own connections, for DBOS: its
+    threads (workflows, queue pollers, background jobs) then never hold every connection
+    of the pool while the webhook intake waits for one to commit. An in-memory SQLite
+    database exists only on its one connection, so it is shared."""
+    if isinstance(engine.pool, sa.pool.StaticPool):
+        return engine
+    return create_engine(engine.url.render_as_string(hide_password=False))
 
 
 def _now() -> dt.datetime:
