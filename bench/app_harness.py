@@ -182,6 +182,10 @@ class Server:
     backoff: float = 0.2
     store_kind: str = ""
     trace: str | None = None  # CHRONOLOG_BENCH_TRACE (bench/unpaced/sitecustomize.py)
+    # The chronolog sources the server runs (this work tree's, or an older revision's for a
+    # before/after comparison: `bench_app.py --variant`), and more environment for it.
+    src: Path = ROOT / "src"
+    extra_env: dict[str, str] = field(default_factory=dict)
     window: tuple[float, float] = (0.0, 0.0)  # what the trace report covers
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
@@ -218,8 +222,12 @@ class Server:
                 **self.store_env,
             }
         )
+        # The sources first: the venv's editable install may point at another checkout.
+        # bench/unpaced/sitecustomize.py is always loaded; it lifts the pacing on request.
+        env["PYTHONPATH"] = os.pathsep.join([str(UNPACED), str(self.src)])
         if not self.paced:
-            env["PYTHONPATH"] = str(UNPACED)
+            env["CHRONOLOG_BENCH_UNPACED"] = "1"
+        env.update(self.extra_env)
         if self.trace:
             env["CHRONOLOG_BENCH_TRACE"] = self.trace
         # Kept open for the server's life, deleted when the benchmark lets go of it.

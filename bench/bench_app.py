@@ -5,6 +5,11 @@ Prints figures and asserts nothing; pytest never runs it.
     . .venv/bin/activate
     python bench/bench_app.py all --repeat 2          # or: ack burst rss sigterm throughput
     python bench/bench_app.py ack --stores sqlite     # --stores sqlite,postgresql (default)
+    python bench/bench_app.py ack --variant 'before@4f3aef4:CHRONOLOG_BENCH_BLOCK=uvloop' \
+        --variant now                                 # before and after, alternating
+
+A variant is NAME[@REVISION][:VAR=VALUE;VAR=VALUE]: the server runs that revision's
+sources (`git archive`; default: this work tree's) with those variables added.
 
 GitHub is the shared fake (tests/fake_github.py) served over HTTP from this process with
 no latency of its own; `chronolog serve` is the installed console script in its own process
@@ -24,15 +29,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -315,7 +323,36 @@ def throughput(bench: Bench, server: Server, runs: int) -> dict[str, float]:
     }
 
 
-# ---- running them --------------------------------------------------------------------------
+# ---- running them ------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    src: Path
+    env: dict[str, str]
+
+
+def variant(spec: str, folder: Path) -> Variant:
+    """`NAME[@REVISION][:VAR=VALUE;...]`; a revision's `src` is extracted into `folder`."""
+    head, _, assignments = spec.partition(":")
+    name, _, revision = head.partition("@")
+    src = ROOT / "src"
+    if revision:
+        into = folder / name
+        into.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", revision, "src"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+        src = into / "src"
+    env = dict(pair.split("=", 1) for pair in assignments.split(";") if pair)
+    return Variant(name, src, env)
+
+
+# ---- the scenarios -----------------------------------------------------------------------------
 
 Scenario = Callable[[Bench, Server, argparse.Namespace], dict[str, float]]
 SCENARIOS: dict[str, tuple[str, Scenario, bool]] = {
@@ -364,7 +401,15 @@ def main() -> None:
     parser.add_argument(
         "--lost-answers", action="store_true", help="burst: the 502 writes were carried out"
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="NAME[@REVISION][:VAR=VALUE;...], repeatable: run each, alternating",
+    )
     args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="chronolog-bench-src-"))
+    variants = [variant(spec, folder) for spec in args.variant or ["now"]]
     names = list(SCENARIOS) if "all" in args.scenarios else args.scenarios
     stores = args.stores.split(",")
     print(machine())
@@ -375,24 +420,43 @@ def main() -> None:
         title, scenario, paced = SCENARIOS[name]
         print(f"\n{title}")
         for repeat in range(args.repeat):
-            for kind in stores:  # side by side: the stores alternate
-                bench = Bench(key, pem)
-                with serve(bench.fake) as api_url, store(kind) as env:
-                    trace = f"{args.trace}.{kind}.{repeat}" if args.trace else None
-                    server = Server(api_url, pem, env, paced=paced, store_kind=kind, trace=trace)
-                    server.start()
-                    try:
-                        print(f"  {kind}, run {repeat + 1} ({server.command()}):")
-                        results.setdefault((name, kind), []).append(scenario(bench, server, args))
-                    finally:
-                        server.stop()
-                    if trace:
-                        trace_report(trace, server.window)
+            for kind in stores:  # side by side: the stores and the variants alternate
+                for chosen in variants:
+                    label = kind if len(variants) == 1 else f"{kind} {chosen.name}"
+                    bench = Bench(key, pem)
+                    with serve(bench.fake) as api_url, store(kind) as env:
+                        trace = (
+                            f"{args.trace}.{kind}.{chosen.name}.{repeat}" if args.trace else None
+                        )
+                        server = Server(
+                            api_url,
+                            pem,
+                            env,
+                            paced=paced,
+                            store_kind=f"{kind}.{chosen.name}",
+                            trace=trace,
+                            src=chosen.src,
+                            extra_env=chosen.env,
+                        )
+                        server.start()
+                        try:
+                            print(
+                                f"  {label}, run {repeat + 1} ({server.command()}, uptime:"
+                                f" {os.getloadavg()[0]:.2f}):"
+                            )
+                            results.setdefault((name, label), []).append(
+                                scenario(bench, server, args)
+                            )
+                        finally:
+                            server.stop()
+                        if trace:
+                            trace_report(trace, server.window)
+    print(machine())
     print("\nsummary (each figure over the runs: median, min and max)")
     for (name, kind), runs in results.items():
         keys = runs[0].keys()
         figures = ", ".join(f"{k} {spread([r[k] for r in runs])}" for k in keys)
-        print(f"  {name:10} {kind:10} {figures}")
+        print(f"  {name:10} {kind:20} {figures}")
     print(json.dumps({f"{n}/{k}": v for (n, k), v in results.items()}))
 
 

@@ -1,26 +1,41 @@
-"""Lift chronolog's write pacing in a benchmarked `chronolog serve` (bench/bench_app.py).
+"""What a benchmarked `chronolog serve` loads first (bench/bench_app.py).
 
 Python imports `sitecustomize` at start-up from the first folder on its path that holds
-one; the benchmark puts this folder first in PYTHONPATH when it asks for an unpaced server.
-The pacing keeps writes under GitHub's content-creation limits (80 a minute, 500 an hour):
-with it, a burst of 1,000 deliveries takes hours by design, and the figures would measure
-the budget rather than chronolog. Nothing else changes.
+one; the benchmark puts this folder first in the server's PYTHONPATH. With
+CHRONOLOG_BENCH_UNPACED=1 it lifts chronolog's write pacing: the pacing keeps writes under
+GitHub's content-creation limits (80 a minute, 500 an hour), so a burst of 1,000
+deliveries would take hours by design, and the figures would measure the budget rather
+than chronolog. With CHRONOLOG_BENCH_BLOCK=mod1,mod2 those modules cannot be imported (an
+older revision measured without the optional speed-ups installed since, e.g. uvicorn's
+httptools and uvloop); CHRONOLOG_BENCH_SWITCH=SECONDS sets `sys.setswitchinterval` (an
+experiment). Nothing else changes.
 """
 
 import os
+import sys
 
-from chronolog.app.github import policy
+for _name in filter(None, os.environ.get("CHRONOLOG_BENCH_BLOCK", "").split(",")):
+    sys.modules[_name] = None  # type: ignore[assignment]
 
-_original_init = policy.WritePacing.__init__
-
-
-def _unpaced_init(self: policy.WritePacing, *args: object, **kwargs: object) -> None:
-    kwargs["per_minute"] = 10**9
-    kwargs["per_hour"] = 10**9
-    _original_init(self, *args[2:], **kwargs)  # type: ignore[arg-type]
+if os.environ.get("CHRONOLOG_BENCH_SWITCH"):
+    sys.setswitchinterval(float(os.environ["CHRONOLOG_BENCH_SWITCH"]))
 
 
-policy.WritePacing.__init__ = _unpaced_init  # type: ignore[method-assign]
+def _unpace() -> None:
+    from chronolog.app.github import policy
+
+    original_init = policy.WritePacing.__init__
+
+    def unpaced_init(self: policy.WritePacing, *args: object, **kwargs: object) -> None:
+        kwargs["per_minute"] = 10**9
+        kwargs["per_hour"] = 10**9
+        original_init(self, *args[2:], **kwargs)  # type: ignore[arg-type]
+
+    policy.WritePacing.__init__ = unpaced_init  # type: ignore[method-assign]
+
+
+if os.environ.get("CHRONOLOG_BENCH_UNPACED") == "1":
+    _unpace()
 
 
 def _trace(path: str) -> None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,21 @@ class Delivery:
     payload: dict[str, Any]
     received_at: dt.datetime
     attempt: int = 0
+
+
+def load_body(body: bytes) -> Any:
+    """The JSON value of a webhook's body, as `json.loads` reads it.
+
+    orjson reads a 25 kB payload about four times faster, on the loop that answers the
+    webhooks. What it refuses and the standard library accepts (a lone surrogate escape,
+    NaN, nesting past 1,024 levels) is read by `json.loads` instead, so both agree on
+    what is JSON; raises ValueError, or RecursionError for nesting Python cannot read. One
+    difference remains: an integer past 64 bits reads as a float (GitHub's ids are 64-bit).
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def partition_key(event: str, payload: Mapping[str, Any]) -> str:

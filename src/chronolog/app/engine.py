@@ -30,18 +30,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from dbos import DBOS, DBOSConfig, Queue, SetEnqueueOptions, SetWorkflowID
 
-from chronolog.app.delivery import Delivery
-from chronolog.app.jobs import GaveUp, RetryLater, Tuning
+from chronolog.app.delivery import Delivery, load_body
+from chronolog.app.jobs import Foreground, GaveUp, RetryLater, Tuning
 from chronolog.app.logs import bind_delivery
-from chronolog.app.store import Store, StoredDelivery
+from chronolog.app.store import Store, StoredDelivery, create_engine
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _current() -> _Runtime:
 def to_delivery(stored: StoredDelivery, attempt: int = 0) -> Delivery:
     """The handlers' view of a stored delivery (its body was checked to be a JSON object
     when it arrived)."""
-    payload = json.loads(stored.body)
+    payload = load_body(stored.body)
     return Delivery(
         id=stored.delivery_id,
         event=stored.event,
@@ -204,10 +204,13 @@ class Engine:
     # This instance's name in the store (`AppSettings.instance_id`): the same across its
     # restarts, so that a restarted instance resumes its own work at once.
     instance: str = field(default_factory=socket.gethostname)
+    # Webhook answers first: the pump waits its turn behind webhooks being received.
+    foreground: Foreground = field(default_factory=Foreground)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _queue: Queue | None = None
     _sweeps: Queue | None = None
+    _system: sa.Engine | None = None
     running: bool = False
 
     async def start(self) -> None:
@@ -216,10 +219,11 @@ class Engine:
         global _runtime
         await asyncio.to_thread(self.store.create_tables)
         _runtime = _Runtime(self.store, self.process, self.give_up, self.tuning, self.sweep)
+        self._system = _own_pool(self.store.engine)
         config: DBOSConfig = {
             "name": "chronolog",
             "system_database_url": self.store.engine.url.render_as_string(hide_password=False),
-            "system_database_engine": self.store.engine,
+            "system_database_engine": self._system,
             "executor_id": self.instance,
             "application_version": APPLICATION_VERSION,
             "log_level": "WARNING",
@@ -261,6 +265,8 @@ class Engine:
         grace = int(self.tuning.stop_grace)
         await asyncio.to_thread(DBOS.destroy, workflow_completion_timeout_sec=grace)
         _runtime = None
+        if self._system is not None and self._system is not self.store.engine:
+            self._system.dispose()
         # Blocking, once: DBOS took the loop's default executor down with it.
         self.store.leave(self.instance)
 
@@ -299,15 +305,18 @@ class Engine:
         queue = self._queue
         if queue is None:
             raise RuntimeError("the engine is not started")
-        done: list[str] = []
-        for delivery in deliveries:
-            with (
-                SetWorkflowID(delivery.delivery_id),
-                SetEnqueueOptions(queue_partition_key=delivery.partition),
-            ):
-                await queue.enqueue_async(process_delivery, delivery.delivery_id)
-            done.append(delivery.delivery_id)
-        await asyncio.to_thread(self.store.mark_enqueued, done)
+
+        def enqueue_all() -> None:
+            # In one thread, not one hop per delivery on the loop that answers webhooks.
+            for delivery in deliveries:
+                with (
+                    SetWorkflowID(delivery.delivery_id),
+                    SetEnqueueOptions(queue_partition_key=delivery.partition),
+                ):
+                    queue.enqueue(process_delivery, delivery.delivery_id)
+            self.store.mark_enqueued([d.delivery_id for d in deliveries])
+
+        await asyncio.to_thread(enqueue_all)
 
     async def start_sweep(self, workflow_id: str) -> None:
         """Enqueue a sweep for missed deliveries under `workflow_id` (enqueueing the same
@@ -324,6 +333,7 @@ class Engine:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tuning.inbox_grace)
             self._wake.clear()
+            await self.foreground.wait_turn()
             try:
                 pending = await asyncio.to_thread(self.store.not_enqueued, _now())
                 if pending:
@@ -363,6 +373,16 @@ class Engine:
             # workflows still held by these instances, so two watchers cannot both win.
             await asyncio.to_thread(DBOS._recover_pending_workflows, dead)
         return dead
+
+
+def _own_pool(engine: sa.Engine) -> sa.Engine:
+    """An engine on the same database as `engine`, with its own connections, for DBOS: its
+    threads (workflows, queue pollers, background jobs) then never hold every connection
+    of the pool while the webhook intake waits for one to commit. An in-memory SQLite
+    database exists only on its one connection, so it is shared."""
+    if isinstance(engine.pool, sa.pool.StaticPool):
+        return engine
+    return create_engine(engine.url.render_as_string(hide_password=False))
 
 
 def _now() -> dt.datetime:

@@ -3,9 +3,14 @@ handler says "not now"."""
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["GaveUp", "RetryLater", "Tuning"]
+__all__ = ["Foreground", "GaveUp", "RetryLater", "Tuning"]
 
 
 class RetryLater(Exception):
@@ -45,3 +50,52 @@ class Tuning:
         if asked is not None:
             return min(max(asked, 0.0), self.max_delay)
         return float(min(self.backoff * 2**attempt, self.max_delay))
+
+
+class Foreground:
+    """Webhook answers go first: background work waits while webhooks are being received.
+
+    The engine runs the checks in threads of the process that answers webhooks, and every
+    thread of a process shares one GIL: a check computing holds it for up to
+    `sys.getswitchinterval()` (5 ms) each time the event loop that answers webhooks wants
+    it back, and a webhook's answer needs it a dozen times. So the webhook endpoint marks
+    itself `receiving()`, and background work calls `wait_turn()` at its seams (before a
+    delivery's handler, before every GitHub request, before moving the inbox to the
+    queue): while webhooks arrive, and for `quiet` seconds after the last answer, it
+    sleeps, releasing the GIL, for at most `longest` seconds at a time, so a steady stream
+    of webhooks slows the work down but never stops it.
+    """
+
+    def __init__(
+        self,
+        quiet: float = 0.02,
+        longest: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.quiet = quiet
+        self.longest = longest
+        self._clock = clock
+        self._receiving = 0  # changed on the webhooks' event loop only
+        self._last = -math.inf
+
+    @contextmanager
+    def receiving(self) -> Iterator[None]:
+        self._receiving += 1
+        try:
+            yield
+        finally:
+            self._receiving -= 1
+            self._last = self._clock()
+
+    async def wait_turn(self) -> None:
+        """Return once no webhook has been received for `quiet` seconds, or after `longest`
+        seconds. It sleeps until then, rather than polling: a waiter that wakes up takes
+        the GIL too."""
+        now = self._clock()
+        deadline = now + self.longest
+        while now < deadline:
+            due = now + self.quiet if self._receiving > 0 else self._last + self.quiet
+            if due <= now:
+                return
+            await asyncio.sleep(min(due, deadline) - now)
+            now = self._clock()

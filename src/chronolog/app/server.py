@@ -23,7 +23,7 @@ from chronolog.app.backlinks.preview import preview_section
 from chronolog.app.delivery import Delivery
 from chronolog.app.engine import Engine
 from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable, RetryPolicy
-from chronolog.app.jobs import RetryLater, Tuning
+from chronolog.app.jobs import Foreground, RetryLater, Tuning
 from chronolog.app.metrics import Metrics
 from chronolog.app.registration import CALLBACK_PATH
 from chronolog.app.router import (
@@ -80,13 +80,17 @@ def build_engine(
     tuning: Tuning | None = None,
     instance: str = "local",
     metrics: Metrics | None = None,
+    foreground: Foreground | None = None,
 ) -> Engine:
     """The engine that runs `routes` on the deliveries in `store`. A GitHub failure that
-    retrying may cure (5xx, no answer, a rate limit) sends the work back to the store."""
+    retrying may cure (5xx, no answer, a rate limit) sends the work back to the store.
+    With `foreground`, each delivery waits its turn behind webhooks being received."""
 
     observed = (metrics or Metrics()).processing
 
     async def process(delivery: Delivery) -> None:
+        if foreground is not None:
+            await foreground.wait_turn()
         with observed(delivery):
             try:
                 await dispatch(context, delivery, routes)
@@ -102,7 +106,9 @@ def build_engine(
     async def sweep() -> None:
         await redeliver.sweep(context.github, store, handled_events(routes))
 
-    return Engine(store, process, give_up, tuning or Tuning(), sweep, instance)
+    return Engine(
+        store, process, give_up, tuning or Tuning(), sweep, instance, foreground or Foreground()
+    )
 
 
 def create_app(
@@ -118,6 +124,8 @@ def create_app(
     the app is set up, which starts the engine without a restart."""
 
     metrics = Metrics()
+    # The checks run in this process: webhook answers go first (`jobs.Foreground`).
+    foreground = Foreground()
 
     async def start(store: Store, credentials: Credentials) -> Running:
         github = GitHubApp(
@@ -126,6 +134,7 @@ def create_app(
             settings.api_url,
             retry=retry,
             on_response=metrics.github_response,
+            before_request=foreground.wait_turn,
         )
         engine = build_engine(
             store,
@@ -140,6 +149,7 @@ def create_app(
             ),
             settings.instance_id,
             metrics,
+            foreground,
         )
         await engine.start()
         app.state.engine = engine  # for operators and tests
@@ -169,6 +179,7 @@ def create_app(
         clock=clock,
         refresh=runtime.refresh,
         observe=metrics.received,
+        foreground=foreground,
     )
 
     async def home(request: Request) -> Response:

@@ -152,16 +152,14 @@ class Store:
             }
             for d in deliveries
         ]
-        # One multi-row statement, one round trip: a burst costs one statement and one
-        # commit. A repeated id (in the table or in the batch) is skipped, not returned.
-        statement = (
-            dialect.insert(INBOX)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .returning(INBOX.c.delivery_id)
-        )
+        # One statement with the rows as parameters: SQLAlchemy's "insertmanyvalues" sends
+        # them as multi-row INSERTs (one round trip per 1,000 rows or so) from a statement
+        # compiled once, where `.values(rows)` compiled a new one per batch (20 ms of
+        # Python for 50 rows, on the webhooks' answer path). One commit for the burst. A
+        # repeated id (in the table or in the batch) is skipped, not returned.
+        statement = dialect.insert(INBOX).on_conflict_do_nothing().returning(INBOX.c.delivery_id)
         with self.engine.begin() as connection:
-            new: set[str] = set(connection.execute(statement).scalars())
+            new: set[str] = set(connection.execute(statement, rows).scalars())
         return new
 
     def get(self, delivery_id: str) -> StoredDelivery | None:

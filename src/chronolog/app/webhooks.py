@@ -14,7 +14,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +21,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chronolog.app.delivery import partition_key
+from chronolog.app.delivery import load_body, partition_key
+from chronolog.app.jobs import Foreground
 from chronolog.app.store import Store, StoredDelivery
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,8 @@ class WebhookEndpoint:
     webhook secret, or a function giving the current one (None until chronolog is set up);
     `refresh`, when given, is awaited when there is none yet: it may find that another
     instance was set up meanwhile. `observe(event, outcome)` hears what became of each
-    delivery (stored, duplicate, ignored, bad_signature, ...): the metrics.
+    delivery (stored, duplicate, ignored, bad_signature, ...): the metrics. `foreground`
+    hears when webhooks are being received (`jobs.Foreground`: background work waits).
     """
 
     def __init__(
@@ -128,6 +129,7 @@ class WebhookEndpoint:
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
         refresh: Callable[[], Awaitable[bool]] | None = None,
         observe: Callable[[str, str], None] | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self._secret = secret if callable(secret) else (lambda: secret)
         self._accepts = accepts
@@ -135,10 +137,12 @@ class WebhookEndpoint:
         self._clock = clock
         self._refresh = refresh
         self._observe = observe
+        self._foreground = foreground or Foreground()
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            outcome, response = await self._receive(request)
+            with self._foreground.receiving():
+                outcome, response = await self._receive(request)
         except Exception:
             log.exception("unexpected error receiving a webhook")
             outcome = "error"
@@ -161,7 +165,7 @@ class WebhookEndpoint:
             return "bad_signature", _answer(401, "missing or wrong X-Hub-Signature-256")
 
         try:
-            payload = json.loads(body)
+            payload = load_body(body)
         except ValueError:
             return "bad_body", _answer(400, "body is not JSON")
         except RecursionError:

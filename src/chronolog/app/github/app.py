@@ -60,8 +60,11 @@ class GitHubApp:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_response: Callable[[httpx.Response], Awaitable[None]] | None = None,
+        before_request: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.app_id = app_id
+        # Awaited before every request is sent (the server's `jobs.Foreground.wait_turn`).
+        self._before_request = before_request
         # Hears every answer GitHub gives (the metrics), retries and token exchanges too.
         self._response_hooks = [] if on_response is None else [on_response]
         self.api_url = api_url
@@ -108,10 +111,20 @@ class GitHubApp:
             auto_retry=self.limits.retry,
             ssl_verify=self._tls,
             async_event_hooks={
-                "request": [self.limits.on_request],
+                "request": [self.limits.on_request, *self._request_hooks()],
                 "response": list(self._response_hooks),
             },
         )
+
+    def _request_hooks(self) -> list[Callable[[httpx.Request], Awaitable[None]]]:
+        before = self._before_request
+        if before is None:
+            return []
+
+        async def wait(_request: httpx.Request) -> None:
+            await before()
+
+        return [wait]
 
     def _app_client(self) -> GitHub[Any]:
         return self._client(AppAuthStrategy(self.app_id, self._private_key.get_secret_value()))
