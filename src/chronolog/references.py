@@ -177,38 +177,40 @@ class _Where(Enum):
     HREF = "href"
 
 
-def _texts(markdown: str, definitions: Definitions) -> Iterator[tuple[str, _Where]]:
+def _texts(markdown: str, definitions: Definitions) -> list[tuple[str, _Where]]:
     """The searchable texts of inline Markdown: runs of prose, link texts and link targets.
 
     Code spans, raw HTML and images end a run, so nothing spans across them.
     """
     if INLINE_MARKUP.search(markdown) is None:
-        yield markdown, _Where.PROSE  # renders as itself
-        return
+        return [(markdown, _Where.PROSE)]  # renders as itself
+    texts: list[tuple[str, _Where]] = []
     run: list[str] = []
     link_depth = 0
-
-    def flush() -> Iterator[tuple[str, _Where]]:
-        if run:
-            yield "".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE
-            run.clear()
-
     child: Token
     for child in inline_tokens(markdown, definitions):
-        if child.type in ("text", "text_special"):
+        kind = child.type
+        if kind in _TEXT_TOKENS:
             run.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif kind in _BREAK_TOKENS:
             run.append("\n")
-        elif child.type == "link_open":
-            yield from flush()
-            link_depth += 1
-            yield str(child.attrs.get("href", "")), _Where.HREF
-        elif child.type == "link_close":
-            yield from flush()
-            link_depth -= 1
-        elif child.type in ("code_inline", "html_inline", "image"):
-            yield from flush()
-    yield from flush()
+        elif kind in _RUN_ENDS:
+            if run:
+                texts.append(("".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE))
+                run.clear()
+            if kind == "link_open":
+                link_depth += 1
+                texts.append((str(child.attrs.get("href", "")), _Where.HREF))
+            elif kind == "link_close":
+                link_depth -= 1
+    if run:
+        texts.append(("".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE))
+    return texts
+
+
+_TEXT_TOKENS = frozenset({"text", "text_special"})
+_BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
+_RUN_ENDS = frozenset({"link_open", "link_close", "code_inline", "html_inline", "image"})
 
 
 def _references_in(
@@ -220,18 +222,27 @@ def _references_in(
         if match is not None:
             yield from _url_reference(match)
         return
-    if "://" not in text and "www." not in text.lower():
+    lowered = text.lower()
+    if "://" not in text and "www." not in lowered:
+        if "#" not in text and "gh-" not in lowered:
+            return  # no URL, no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
         prose = text
     else:
         # A URL counts only from its start; anything inside a URL (a query string that
         # holds another URL, a `#5` fragment) is no reference, so it is blanked out.
+        parts: list[str] = []
+        end = 0
         for any_url in _ANY_URL.finditer(text):
             match = url.match(any_url[0])
             if match is not None:
                 yield from _url_reference(match)
-        prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
-    if "#" not in prose and "gh-" not in prose.lower():
-        return  # no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
+            start = any_url.start()
+            parts += (text[end:start], " " * (any_url.end() - start))
+            end = any_url.end()
+        parts.append(text[end:])
+        prose = "".join(parts)
+        if "#" not in prose and "gh-" not in prose.lower():
+            return
     for match in _NUMBER.finditer(prose):
         start = match.start()
         before = prose[start - 1] if start else " "
