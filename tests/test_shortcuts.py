@@ -100,3 +100,21 @@ def test_a_line_starting_with_a_unicode_digit_and_a_dot_starts_a_list_item_run()
         (5, "@a did it"),
         (6, "then #5\nand more"),
     ]
+
+
+INLINE_PIECES = ["[", "]", "(", ")", "!", "x", " ", "`", "<", ">", "*", "\\", ":", "\n", "#5"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(INLINE_PIECES), max_size=20).map("".join))
+def test_no_definitions_and_empty_definitions_give_the_same_inline_tokens(text: str) -> None:
+    from markdown_it.token import Token
+
+    from chronolog.inline import _parser, inline_tokens
+
+    md = _parser()
+    tokens: list[Token] = []
+    md.inline.parse(text, md, {"references": {}}, tokens)
+    assert [token.as_dict() for token in inline_tokens(text, {})] == [
+        token.as_dict() for token in tokens
+    ]
