@@ -8,9 +8,10 @@ from hypothesis import strategies as st
 from chronolog.inline import _CONTAINER, _CONTAINER_START
 from chronolog.references import (
     _ANY_URL,
+    Reference,
+    _add_url_reference,
     _issue_url_pattern,
     _references_in,
-    _url_reference,
     _Where,
 )
 
@@ -58,12 +59,10 @@ def test_one_pass_over_the_urls_finds_what_finditer_then_sub_found(
     # What `_references_in` did before: the URL references, then the `#N` and `GH-N` of
     # the text with every URL blanked out by `re.sub`.
     url = _issue_url_pattern("github.com")
-    expected = [
-        ref
-        for any_url in _ANY_URL.finditer(text)
-        if (match := url.match(any_url[0])) is not None
-        for ref in _url_reference(match)
-    ]
+    expected: list[Reference] = []
+    for any_url in _ANY_URL.finditer(text):
+        if (match := url.match(any_url[0])) is not None:
+            _add_url_reference(expected, match)
     blanked = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
     expected += _references_in(blanked, url, "own", "repo", where)
     found = list(_references_in(text, url, "own", "repo", where))

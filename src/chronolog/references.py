@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -218,17 +218,18 @@ _RUN_ENDS = frozenset({"link_open", "link_close", "code_inline", "html_inline", 
 
 def _references_in(
     text: str, url: re.Pattern[str], own_owner: str, own_repo: str, where: _Where
-) -> Iterable[Reference]:
+) -> list[Reference]:
+    found: list[Reference] = []
     if where is _Where.HREF:
         # A link target is a URL or a path (`#2022-03-23` is an anchor): only URLs count.
         match = url.match(text)
         if match is not None:
-            yield from _url_reference(match)
-        return
+            _add_url_reference(found, match)
+        return found
     lowered = text.lower()
     if "://" not in text and "www." not in lowered:
         if "#" not in text and "gh-" not in lowered:
-            return  # no URL, no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
+            return found  # no URL, no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
         prose = text
     else:
         # A URL counts only from its start; anything inside a URL (a query string that
@@ -238,14 +239,14 @@ def _references_in(
         for any_url in _ANY_URL.finditer(text):
             match = url.match(any_url[0])
             if match is not None:
-                yield from _url_reference(match)
+                _add_url_reference(found, match)
             start = any_url.start()
             parts += (text[end:start], " " * (any_url.end() - start))
             end = any_url.end()
         parts.append(text[end:])
         prose = "".join(parts)
         if "#" not in prose and "gh-" not in prose.lower():
-            return
+            return found
     for match in _NUMBER.finditer(prose):
         start = match.start()
         before = prose[start - 1] if start else " "
@@ -254,20 +255,23 @@ def _references_in(
             qualifier = _QUALIFIER.search(prose, reach, start)
             if qualifier is not None:
                 if qualifier["repo"] not in (".", ".."):
-                    yield from _reference(qualifier["owner"], qualifier["repo"], match["number"])
+                    _add_reference(found, qualifier["owner"], qualifier["repo"], match["number"])
                 continue
         if where is _Where.PROSE and _WORD.match(before) is None:
-            yield from _reference(own_owner, own_repo, match["number"])
+            _add_reference(found, own_owner, own_repo, match["number"])
+    return found
 
 
-def _url_reference(match: re.Match[str]) -> Iterator[Reference]:
+def _add_url_reference(found: list[Reference], match: re.Match[str]) -> None:
     kind = "pull" if match["kind"].lower() == "pull" else "issue"
-    yield from _reference(match["owner"], match["repo"], match["number"], kind)
+    _add_reference(found, match["owner"], match["repo"], match["number"], kind)
 
 
-def _reference(owner: str, repo: str, number: str, kind: str | None = None) -> Iterator[Reference]:
+def _add_reference(
+    found: list[Reference], owner: str, repo: str, number: str, kind: str | None = None
+) -> None:
     # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one
     # (and thousands of digits would not even convert).
     value = int(number) if len(number) <= 10 else 0
     if 0 < value < 2**31 and owner and repo:
-        yield Reference(owner, repo, value, kind)
+        found.append(Reference(owner, repo, value, kind))
