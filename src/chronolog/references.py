@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, cached_property
 from urllib.parse import urlsplit
 
 from markdown_it.token import Token
@@ -66,7 +66,7 @@ class Reference:
     # a hint for links, not part of the identity.
     kind: str | None = None
 
-    @property
+    @cached_property  # hashing, comparing and sorting all read it
     def key(self) -> tuple[str, str, int]:
         return (self.owner.lower(), self.repo.lower(), self.number)
 
