@@ -244,9 +244,13 @@ def _heading(
     lines: list[str], level: int, first: int, column: int, last: int, nesting: int
 ) -> Heading:
     """A heading from its position: ATX on one line, setext down to its underline."""
-    # Columns count bytes, and cmark reads a NUL as U+FFFD.
-    line = lines[first - 1].replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
-    text = line.decode("utf-8", "replace")
+    source = lines[first - 1]
+    if source.isascii() and "\0" not in source:
+        text = source[column - 1 :]  # a byte per character
+    else:
+        # Columns count bytes, and cmark reads a NUL as U+FFFD.
+        line = source.replace("\0", "\ufffd").encode("utf-8")[column - 1 :]
+        text = line.decode("utf-8", "replace")
     opening = _ATX_OPENING.match(text)
     if opening:
         return Heading(
