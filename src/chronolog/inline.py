@@ -27,6 +27,8 @@ _CONTAINER = re.compile(
 )
 # Characters that inline Markdown gives a meaning to: text without them renders as itself.
 INLINE_MARKUP = re.compile(r"[`<\[\\&*_]")
+# The ASCII characters a line must start with for `_CONTAINER` to match more than nothing.
+_CONTAINER_START = frozenset(" \t>-+*0123456789")
 
 Definitions = Mapping[str, Any]
 
@@ -71,9 +73,14 @@ def inline_view(log: Log) -> InlineView:
 
     def flush() -> None:
         if run:
-            prose.extend(_without_definitions(Prose(run_start, "\n".join(run)), env))
+            text = "\n".join(run)
+            if text.startswith("[") and "]:" in text:
+                prose.extend(_without_definitions(Prose(run_start, text), env))
+            else:
+                prose.append(Prose(run_start, text))
             run.clear()
 
+    code_lines = log.code_lines
     for number, line in enumerate(log.lines, start=1):
         heading = heading_at.get(number)
         if heading is not None:
@@ -81,18 +88,24 @@ def inline_view(log: Log) -> InlineView:
             if heading.line == number:
                 prose.append(Prose(number, heading.text))
             continue
-        if not line.strip() or number in log.code_lines:
+        stripped = line.strip()
+        if not stripped or number in code_lines:
             flush()
             continue
-        match = _CONTAINER.match(line)
-        assert match is not None  # every part of the pattern is optional
-        quotes = match["quotes"].count(">")
-        if match["item"] is not None or quotes != depth:
+        if line[0] in _CONTAINER_START or not line[0].isascii():  # `\d` is any digit
+            match = _CONTAINER.match(line)
+            assert match is not None  # every part of the pattern is optional
+            quotes = match["quotes"].count(">")
+            if match["item"] is not None or quotes != depth:
+                flush()
+                depth = quotes
+            stripped = line[match.end() :].strip()
+        elif depth:  # no marker and no indentation: the pattern matches nothing
             flush()
-            depth = quotes
+            depth = 0
         if not run:
             run_start = number
-        run.append(line[match.end() :].strip())
+        run.append(stripped)
     flush()
     return InlineView(tuple(prose), env.get("references", {}))
 
@@ -101,7 +114,9 @@ def inline_tokens(text: str, definitions: Definitions) -> list[Token]:
     """The inline tokens of `text` (links resolved against `definitions`)."""
     md = _parser()
     tokens: list[Token] = []
-    md.inline.parse(text, md, {"references": definitions}, tokens)
+    # With no definitions, markdown-it's link rule gives up on `[text]` without looking
+    # the label up: the same tokens, sooner.
+    md.inline.parse(text, md, {"references": definitions} if definitions else {}, tokens)
     return tokens
 
 

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, cached_property
 from urllib.parse import urlsplit
 
 from markdown_it.token import Token
@@ -66,7 +66,7 @@ class Reference:
     # a hint for links, not part of the identity.
     kind: str | None = None
 
-    @property
+    @cached_property  # hashing, comparing and sorting all read it
     def key(self) -> tuple[str, str, int]:
         return (self.owner.lower(), self.repo.lower(), self.number)
 
@@ -158,14 +158,17 @@ def _may_refer(host: str, definitions: bool = False) -> Callable[[str], bool]:
     """Whether a text holds something that may be a reference (true of few others)."""
     link = r"|\[" if definitions else ""
     pattern = re.compile(rf"(?i)#|gh-|{re.escape(host)}{link}")
-    needles = ("#", "gh-", host.lower(), *(("[",) if definitions else ()))
+    lowered_host = host.lower()
+    bracket = "[" if definitions else "#"  # `#` again: no second needle
 
     def may_refer(text: str) -> bool:
-        # Plain `in` on the lowered text is several times faster than the pattern and
-        # finds the same in ASCII; elsewhere `(?i)` knows more equivalences (dotless i is i).
+        # Plain `in` is several times faster than the pattern and finds the same in ASCII
+        # (`#` and `[` have no case); elsewhere `(?i)` knows more equivalences (dotless i is i).
         if text.isascii() and host.isascii():
+            if "#" in text or bracket in text:
+                return True
             lowered = text.lower()
-            return any(needle in lowered for needle in needles)
+            return "gh-" in lowered or lowered_host in lowered
         return pattern.search(text) is not None
 
     return may_refer
@@ -177,61 +180,73 @@ class _Where(Enum):
     HREF = "href"
 
 
-def _texts(markdown: str, definitions: Definitions) -> Iterator[tuple[str, _Where]]:
+def _texts(markdown: str, definitions: Definitions) -> list[tuple[str, _Where]]:
     """The searchable texts of inline Markdown: runs of prose, link texts and link targets.
 
     Code spans, raw HTML and images end a run, so nothing spans across them.
     """
     if INLINE_MARKUP.search(markdown) is None:
-        yield markdown, _Where.PROSE  # renders as itself
-        return
+        return [(markdown, _Where.PROSE)]  # renders as itself
+    texts: list[tuple[str, _Where]] = []
     run: list[str] = []
     link_depth = 0
-
-    def flush() -> Iterator[tuple[str, _Where]]:
-        if run:
-            yield "".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE
-            run.clear()
-
     child: Token
     for child in inline_tokens(markdown, definitions):
-        if child.type in ("text", "text_special"):
+        kind = child.type
+        if kind in _TEXT_TOKENS:
             run.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif kind in _BREAK_TOKENS:
             run.append("\n")
-        elif child.type == "link_open":
-            yield from flush()
-            link_depth += 1
-            yield str(child.attrs.get("href", "")), _Where.HREF
-        elif child.type == "link_close":
-            yield from flush()
-            link_depth -= 1
-        elif child.type in ("code_inline", "html_inline", "image"):
-            yield from flush()
-    yield from flush()
+        elif kind in _RUN_ENDS:
+            if run:
+                texts.append(("".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE))
+                run.clear()
+            if kind == "link_open":
+                link_depth += 1
+                texts.append((str(child.attrs.get("href", "")), _Where.HREF))
+            elif kind == "link_close":
+                link_depth -= 1
+    if run:
+        texts.append(("".join(run), _Where.LINK_TEXT if link_depth else _Where.PROSE))
+    return texts
+
+
+_TEXT_TOKENS = frozenset({"text", "text_special"})
+_BREAK_TOKENS = frozenset({"softbreak", "hardbreak"})
+_RUN_ENDS = frozenset({"link_open", "link_close", "code_inline", "html_inline", "image"})
 
 
 def _references_in(
     text: str, url: re.Pattern[str], own_owner: str, own_repo: str, where: _Where
-) -> Iterable[Reference]:
+) -> list[Reference]:
+    found: list[Reference] = []
     if where is _Where.HREF:
         # A link target is a URL or a path (`#2022-03-23` is an anchor): only URLs count.
         match = url.match(text)
         if match is not None:
-            yield from _url_reference(match)
-        return
-    if "://" not in text and "www." not in text.lower():
+            _add_url_reference(found, match)
+        return found
+    lowered = text.lower()
+    if "://" not in text and "www." not in lowered:
+        if "#" not in text and "gh-" not in lowered:
+            return found  # no URL, no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
         prose = text
     else:
         # A URL counts only from its start; anything inside a URL (a query string that
         # holds another URL, a `#5` fragment) is no reference, so it is blanked out.
+        parts: list[str] = []
+        end = 0
         for any_url in _ANY_URL.finditer(text):
             match = url.match(any_url[0])
             if match is not None:
-                yield from _url_reference(match)
-        prose = _ANY_URL.sub(lambda m: " " * len(m[0]), text)
-    if "#" not in prose and "gh-" not in prose.lower():
-        return  # no `#N` or `GH-N` (only `G`/`g` lower to `g`, `H`/`h` to `h`)
+                _add_url_reference(found, match)
+            start = any_url.start()
+            parts += (text[end:start], " " * (any_url.end() - start))
+            end = any_url.end()
+        parts.append(text[end:])
+        prose = "".join(parts)
+        if "#" not in prose and "gh-" not in prose.lower():
+            return found
     for match in _NUMBER.finditer(prose):
         start = match.start()
         before = prose[start - 1] if start else " "
@@ -240,20 +255,23 @@ def _references_in(
             qualifier = _QUALIFIER.search(prose, reach, start)
             if qualifier is not None:
                 if qualifier["repo"] not in (".", ".."):
-                    yield from _reference(qualifier["owner"], qualifier["repo"], match["number"])
+                    _add_reference(found, qualifier["owner"], qualifier["repo"], match["number"])
                 continue
         if where is _Where.PROSE and _WORD.match(before) is None:
-            yield from _reference(own_owner, own_repo, match["number"])
+            _add_reference(found, own_owner, own_repo, match["number"])
+    return found
 
 
-def _url_reference(match: re.Match[str]) -> Iterator[Reference]:
+def _add_url_reference(found: list[Reference], match: re.Match[str]) -> None:
     kind = "pull" if match["kind"].lower() == "pull" else "issue"
-    yield from _reference(match["owner"], match["repo"], match["number"], kind)
+    _add_reference(found, match["owner"], match["repo"], match["number"], kind)
 
 
-def _reference(owner: str, repo: str, number: str, kind: str | None = None) -> Iterator[Reference]:
+def _add_reference(
+    found: list[Reference], owner: str, repo: str, number: str, kind: str | None = None
+) -> None:
     # Issue numbers start at 1 and fit GitHub's 32-bit ids; anything else is not one
     # (and thousands of digits would not even convert).
     value = int(number) if len(number) <= 10 else 0
     if 0 < value < 2**31 and owner and repo:
-        yield Reference(owner, repo, value, kind)
+        found.append(Reference(owner, repo, value, kind))

@@ -174,6 +174,8 @@ def _code_spans(line: str) -> list[tuple[int, int]]:
     opener without a closer on this line is literal text, and so is a backtick escaped
     with a backslash outside a span.
     """
+    if "`" not in line:
+        return []
     runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
     by_length: dict[int, list[int]] = {}
     for index, (start, end) in enumerate(runs):
