@@ -22,7 +22,6 @@ from chronolog.pull import (
     files_to_read,
     review_plan,
     safe_fixes,
-    suggestion_candidates,
 )
 from chronolog.rule import Context
 from tests.conftest import LOGS
@@ -59,7 +58,7 @@ def reference_output(
         context=Context(today=TODAY, author=author),
     )
     plan = review_plan(
-        suggestion_candidates([checked]),
+        [checked],
         [],
         head_sha=HEAD_SHA,
         safe_fixes=safe_fixes([checked]),

@@ -160,12 +160,12 @@ def test_the_review_posts_only_the_suggestions_not_already_there() -> None:
         changed(patch=PATCH), HEAD, parse_log(HEAD), None, config=RepoConfig(), context=CONTEXT
     )
     candidates = suggestion_candidates([checked])
-    posted = f"an old suggestion\n\n{marker(candidates[0].fingerprint)}"
+    posted = f"an old suggestion\n\n{marker(candidates[0].fingerprints[0])}"
 
     fixes = SafeFixes(1, 1)
-    first = review_plan(candidates, [], head_sha=HEAD_SHA, safe_fixes=fixes)
+    first = review_plan([checked], [], head_sha=HEAD_SHA, safe_fixes=fixes)
     again = review_plan(
-        candidates, [posted, "a person's comment"], head_sha=HEAD_SHA, safe_fixes=fixes
+        [checked], [posted, "a person's comment"], head_sha=HEAD_SHA, safe_fixes=fixes
     )
 
     assert first.request is not None
@@ -296,7 +296,7 @@ def test_the_issue_scenario_one_suggestion_per_line_and_two_buttons() -> None:
     fixes = safe_fixes([checked])
     assert fixes == SafeFixes(my_lines=3, whole_log=19)
 
-    plan = review_plan(suggestion_candidates([checked]), [], head_sha=HEAD_SHA, safe_fixes=fixes)
+    plan = review_plan([checked], [], head_sha=HEAD_SHA, safe_fixes=fixes)
 
     assert plan.request is not None
     assert plan.request["body"] == (

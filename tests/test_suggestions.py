@@ -104,7 +104,7 @@ def test_a_one_line_replacement_exactly() -> None:
             "\n"
             "<!-- chronolog:suggestion 3d09d1a14d4b99e0 -->"
         ),
-        fingerprint="3d09d1a14d4b99e0",
+        fingerprints=("3d09d1a14d4b99e0",),
     )
     assert comment.as_json() == {"path": PATH, "body": comment.body, "line": 3, "side": "RIGHT"}
 
@@ -132,7 +132,9 @@ def test_an_insertion_next_to_another_suggestion_joins_it() -> None:
     (comment,) = suggestion_comments(
         PATH, LOG, marked(DATE, insert), DIFF, already_posted=frozenset()
     )
-    fp = fingerprint("date-heading+participants", PATH, ["## 26/11/2022"])
+    # Each fix keeps its own fingerprint (the text of its own span), one marker each.
+    date_fp = fingerprint("date-heading", PATH, ["## 26/11/2022"])
+    insert_fp = fingerprint("participants", PATH, ["## 26/11/2022"])
     assert comment == ReviewComment(
         path=PATH,
         line=3,
@@ -149,10 +151,10 @@ def test_an_insertion_next_to_another_suggestion_joins_it() -> None:
             "@octocat\n"
             "```\n"
             "\n"
-            f"<!-- chronolog:suggestion {fp} -->"
+            f"<!-- chronolog:suggestion {date_fp} -->\n"
+            f"<!-- chronolog:suggestion {insert_fp} -->"
         ),
-        fingerprint=fp,
-        fixes=2,
+        fingerprints=(date_fp, insert_fp),
     )
 
 
@@ -180,7 +182,7 @@ def test_conflicting_fixes_suggest_the_safer_and_name_the_other() -> None:
         PATH, LOG, marked(unsafe, DATE), DIFF, already_posted=frozenset()
     )
     fp = fingerprint("date-heading", PATH, ["## 26/11/2022"])
-    assert comment.fingerprint == fp
+    assert comment.fingerprints == (fp,)
     assert comment.body == (
         "**chronolog** fixes 1 problem on these lines:\n"
         "\n"
@@ -220,8 +222,8 @@ def test_several_edits_become_one_multi_line_suggestion() -> None:
         "start_side": "RIGHT",
     }
     assert "```suggestion\n## 2022-11-26\n\n@octocat Restarted.\n```" in comment.body
-    assert comment.fingerprint == fingerprint(
-        "date-heading", PATH, ["## 26/11/2022", "", "Restarted the agents."]
+    assert comment.fingerprints == (
+        fingerprint("date-heading", PATH, ["## 26/11/2022", "", "Restarted the agents."]),
     )
 
 
@@ -317,7 +319,8 @@ def test_a_body_longer_than_github_accepts_is_not_posted() -> None:
 
 
 def comment(line: int, fixes: int = 1) -> ReviewComment:
-    return ReviewComment(PATH, line, None, f"body {line}", f"{line:016x}", fixes)
+    fps = tuple(f"{line:08x}{n:08x}" for n in range(fixes))
+    return ReviewComment(PATH, line, None, f"body {line}", fps)
 
 
 def test_review_request_exactly() -> None:
@@ -448,7 +451,8 @@ def test_the_new_entry_gets_one_suggestion_per_line_carrying_every_fix() -> None
 
     date_fp = fingerprint("date-heading", PATH, ["## 26/11/2022"])
     first_line = "Restarted the stuck CI agents after the disk filled up. DURATION=45m"
-    line_fp = fingerprint("duration-tag+participants", PATH, [first_line])
+    duration_fp = fingerprint("duration-tag", PATH, [first_line])
+    participants_fp = fingerprint("participants", PATH, [first_line])
     assert comments == [
         ReviewComment(
             PATH,
@@ -458,7 +462,7 @@ def test_the_new_entry_gets_one_suggestion_per_line_carrying_every_fix() -> None
             "mean `## 2022-11-26`? Fix: Rewrite the heading as `## 2022-11-26`.\n\n"
             "```suggestion\n## 2022-11-26\n```\n\n"
             f"<!-- chronolog:suggestion {date_fp} -->",
-            date_fp,
+            (date_fp,),
         ),
         ReviewComment(
             PATH,
@@ -473,12 +477,12 @@ def test_the_new_entry_gets_one_suggestion_per_line_carrying_every_fix() -> None
             "```suggestion\n"
             "@jhchabran Restarted the stuck CI agents after the disk filled up. $DURATION=45m\n"
             "```\n\n"
-            f"<!-- chronolog:suggestion {line_fp} -->",
-            line_fp,
-            fixes=2,
+            f"<!-- chronolog:suggestion {duration_fp} -->\n"
+            f"<!-- chronolog:suggestion {participants_fp} -->",
+            (duration_fp, participants_fp),
         ),
     ]
-    assert (date_fp, line_fp) == ("3d09d1a14d4b99e0", "33001fab64cb83ee")
+    assert date_fp == "3d09d1a14d4b99e0"
 
     # Committing both in one batch leaves the entry clean: no fixable finding is left on
     # the lines the pull request added.
@@ -518,3 +522,28 @@ def test_fixes_on_consecutive_lines_are_merged_up_to_thirty_lines() -> None:
 
     assert [(c.start_line, c.line, c.fixes) for c in comments] == [(1, 30, 30), (31, 40, 10)]
     assert "participants" not in comments[0].body + comments[1].body
+
+
+def test_a_fix_suggested_before_is_not_suggested_again_when_a_neighbour_arrives() -> None:
+    # Push 1: only the date is wrong, and its suggestion is posted.
+    (first,) = suggestion_comments(PATH, LOG, marked(DATE), DIFF, already_posted=frozenset())
+    posted = fingerprints_in([first.body])
+
+    # Push 2 adds a fix that would have shared the date's suggestion: only it is suggested,
+    # on its own lines, so the date's fix is never on the pull request twice.
+    (second,) = suggestion_comments(PATH, LOG, marked(DATE, HANDLE), DIFF, already_posted=posted)
+
+    assert (second.start_line, second.line) == (None, 4)
+    assert "`participants`" in second.body
+    assert "`date-heading`" not in second.body
+    assert second.fingerprints == (fingerprint("participants", PATH, [""]),)
+
+
+def test_what_is_left_of_a_merged_suggestion_is_not_suggested_again() -> None:
+    (merged,) = suggestion_comments(
+        PATH, LOG, marked(DATE, HANDLE), DIFF, already_posted=frozenset()
+    )
+    posted = fingerprints_in([merged.body])
+
+    # Someone fixed the heading by hand: the handle's fix, still pending, was suggested.
+    assert suggestion_comments(PATH, LOG, marked(HANDLE), DIFF, already_posted=posted) == []

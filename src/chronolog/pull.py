@@ -252,31 +252,39 @@ def safe_fixes(logs: Iterable[CheckedLog]) -> SafeFixes:
     return SafeFixes(my_lines=my_lines, whole_log=whole_log)
 
 
-def suggestion_candidates(logs: Iterable[CheckedLog]) -> list[ReviewComment]:
-    """Every suggestion the logs' findings can make, in order of logs."""
+def suggestion_candidates(
+    logs: Iterable[CheckedLog], posted_before: frozenset[str] = frozenset()
+) -> list[ReviewComment]:
+    """The suggestions the logs' findings make, in order of logs, leaving out every fix
+    whose fingerprint is in `posted_before` (suggested already)."""
     return [
         comment
         for checked in logs
         for comment in file_suggestions(
-            checked.path, checked.log, checked.marked, checked.diff, already_posted=frozenset()
+            checked.path, checked.log, checked.marked, checked.diff, already_posted=posted_before
         )
     ]
 
 
 def review_plan(
-    candidates: Sequence[ReviewComment],
+    logs: Sequence[CheckedLog],
     posted_bodies: Iterable[str],
     *,
     head_sha: str,
     safe_fixes: SafeFixes,
 ) -> ReviewPlan:
-    """The review of the `candidates` (`suggestion_candidates(logs)`) not yet among `posted_bodies`
-    (the pull request's review comments, as far as they were read); its body ends by saying
-    what each button commits (`safe_fixes`)."""
-    posted_before = fingerprints_in(posted_bodies)
-    new = [comment for comment in candidates if comment.fingerprint not in posted_before]
+    """The review of the suggestions the logs make that are not yet among `posted_bodies`
+    (the pull request's review comments, as far as they were read), regrouped without the
+    fixes suggested before; its body ends by saying what each button commits (`safe_fixes`).
+    """
+    bodies = list(posted_bodies)
+    posted_before = fingerprints_in(bodies)
+    new = suggestion_candidates(logs, posted_before)
     request = review_request(new, commit_id=head_sha, safe_fixes=safe_fixes)
-    return ReviewPlan(request, len(candidates) - len(new))
+    # The suggestions already there: the comments that carry a fix the logs still have.
+    current = {fp for comment in suggestion_candidates(logs) for fp in comment.fingerprints}
+    already = sum(not current.isdisjoint(fingerprints_in([body])) for body in bodies)
+    return ReviewPlan(request, already)
 
 
 def review_refused_note(answer: str) -> str:

@@ -5,8 +5,11 @@ accepts a review comment only on lines of one hunk of its own diff. So a fix bec
 suggestion only when its edits fit one contiguous span of at most 30 lines inside one
 hunk of an exact diff; every other fix is left to the check run's summary and buttons.
 GitHub applies one suggestion per line in a batch, so fixes whose spans overlap or touch
-share one suggestion that carries all of them. A hidden marker carries a fingerprint so
-that the same suggestion is never posted twice.
+share one suggestion that carries all of them. Each fix has its own fingerprint (its rule,
+the path and the original text of its own span), and a comment carries one hidden marker
+per fix it holds: a fix already suggested is never suggested again, even when a later push
+brings a neighbour that would have shared its suggestion, or when a person fixed one of the
+others by hand.
 """
 
 from __future__ import annotations
@@ -40,8 +43,12 @@ class ReviewComment:
     line: int
     start_line: int | None  # None for a comment on a single line
     body: str
-    fingerprint: str
-    fixes: int = 1  # how many fixes its suggestion carries
+    fingerprints: tuple[str, ...]  # one per fix the suggestion carries, in the model's order
+
+    @property
+    def fixes(self) -> int:
+        """How many fixes its suggestion carries."""
+        return len(self.fingerprints)
 
     def as_json(self) -> dict[str, Any]:
         """The comment as an item of `comments[]` in `POST /pulls/{n}/reviews`."""
@@ -58,7 +65,7 @@ class ReviewComment:
 
 
 def fingerprint(rule: str, path: str, lines: Sequence[str]) -> str:
-    """A stable hash of the rule, the path and the original text of the suggestion's lines."""
+    """A stable hash of the rule, the path and the original text of a fix's lines."""
     digest = hashlib.sha256("\0".join([rule, path, "\n".join(lines)]).encode())
     return digest.hexdigest()[:16]
 
@@ -181,34 +188,53 @@ def suggestion_comments(
         {m.finding for m in marked if m.path == path and m.finding.fix is not None},
         key=lambda finding: (*_model_order(finding), finding.end_line, finding.message),
     )
+    # What was suggested before stays out of the grouping: its comment is still there.
+    own = {
+        finding: fp
+        for finding in fixable
+        if (fp := fix_fingerprint(finding, path, log, diff)) is not None
+    }
+    fresh = [
+        finding for finding in fixable if finding in own and own[finding] not in already_posted
+    ]
     comments: list[ReviewComment] = []
     seen = set(already_posted)
-    for group in _groups(fixable, log, diff):
+    for group in _groups(fresh, log, diff):
         start, end = group.start, group.end
         original = log.lines[start - 1 : end]
         shifted = [(finding, _shifted(fix, start)) for finding, fix in group.members]
         merged = merge_fixes(original, [fix for _, fix in shifted])
         included = [finding for finding, fix in shifted if fix in merged.included]
         left_out = [finding for finding, fix in shifted if fix not in merged.included]
-        rules = "+".join(finding.rule for finding in included)
-        fp = fingerprint(rules, path, original)
-        if list(merged.lines) == list(original) or fp in seen:
+        fps = tuple(own[finding] for finding in included)
+        if list(merged.lines) == list(original) or seen.issuperset(fps):
             continue
-        body = suggestion_body(included, merged.lines, fp, left_out=left_out)
+        body = suggestion_body(included, merged.lines, fps, left_out=left_out)
         if len(body.encode()) > MAX_BODY_LENGTH:
             continue  # counted in UTF-8 bytes, never fewer than GitHub's characters
-        seen.add(fp)
+        seen.update(fps)
         comments.append(
             ReviewComment(
                 path=path,
                 line=end,
                 start_line=start if start < end else None,
                 body=body,
-                fingerprint=fp,
-                fixes=len(included),
+                fingerprints=fps,
             )
         )
     return comments
+
+
+def fix_fingerprint(finding: Finding, path: str, log: Log, diff: FileDiff) -> str | None:
+    """The fingerprint of `finding`'s fix: its rule, `path` and the original text of the
+    span it would replace alone; None when it cannot be a suggestion."""
+    if finding.fix is None:
+        return None
+    spans = _candidate_spans(finding.fix, log, diff)
+    if not spans:
+        return None
+    start, end = spans[0]
+    return fingerprint(finding.rule, path, log.lines[start - 1 : end])
 
 
 def _shifted(fix: Fix, start: int) -> Fix:
@@ -223,11 +249,11 @@ def _shifted(fix: Fix, start: int) -> Fix:
 def suggestion_body(
     findings: Sequence[Finding],
     replacement: Sequence[str],
-    fp: str,
+    fps: Sequence[str],
     *,
     left_out: Sequence[Finding] = (),
 ) -> str:
-    """The comment: what it fixes, the suggestion block, the hidden marker.
+    """The comment: what it fixes, the suggestion block, a hidden marker per fix (`fps`).
 
     One fix is explained in one line; several are listed, one rule and message each, and
     `left_out` fixes (which change the same text differently) are named as not included.
@@ -255,7 +281,8 @@ def suggestion_body(
     longest = max((len(run) for line in replacement for run in re.findall(r"`+", line)), default=0)
     fence = "`" * max(3, longest + 1)
     block = "\n".join([f"{fence}suggestion", *replacement, fence])
-    return f"{explanation}\n\n{block}\n\n{marker(fp)}"
+    markers = "\n".join(marker(fp) for fp in fps)
+    return f"{explanation}\n\n{block}\n\n{markers}"
 
 
 def _explained(finding: Finding) -> str:

@@ -711,7 +711,8 @@ async def test_the_issue_scenario_gets_one_suggestion_per_line_with_every_fix(
                     "handles, like `@jhchabran`. Fix: Start the entry with `@jhchabran`.\n\n"
                     "```suggestion\n@jhchabran Restarted the stuck CI agents after the disk "
                     "filled up. $DURATION=45m\n```\n\n"
-                    "<!-- chronolog:suggestion 6fa4e6663465cc1a -->"
+                    "<!-- chronolog:suggestion 4ac1d2a93269ff7c -->\n"
+                    "<!-- chronolog:suggestion f474d1cc97d211d6 -->"
                 ),
                 "line": 7,
                 "side": "RIGHT",

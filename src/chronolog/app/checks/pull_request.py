@@ -155,7 +155,7 @@ async def _post_suggestions(
     existing = await gh.list_review_comments(pr.repo, pr.number) if look_for_posted else []
     login = await check.bot_login() if existing and check.bot_login is not None else None
     plan = review_plan(
-        candidates,
+        logs,
         (str(comment.get("body") or "") for comment in existing if written_by_app(comment, login)),
         head_sha=pr.head_sha,
         safe_fixes=safe_fixes(logs),
