@@ -312,3 +312,47 @@ async def test_an_issue_the_creator_filter_misses_is_still_found(
         "POST /repos/sourcegraph/devx-scratch/issues",
         "PATCH /repos/sourcegraph/devx-scratch/issues/1",
     ]
+
+
+@pytest.mark.anyio
+async def test_a_refused_creator_filter_falls_back_to_listing_every_issue(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    await handle(github_app, push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE)))
+    world.requests.clear()
+    world.fail("GET", "/repos/sourcegraph/devx-scratch/issues", 422, message="Validation Failed")
+
+    second = push(world, SHA["one"], SHA["two"], log_with(ENTRY_TWO, ENTRY_ONE), delivery="d-2")
+    await handle(github_app, second)
+
+    (issue,) = world.issues_in(LOG_REPO)
+    assert "| 2022-11 | 5 | 45 | 45m | 3 |" in issue["body"]
+    assert issue_writes(world) == ["PATCH /repos/sourcegraph/devx-scratch/issues/1"]
+    assert [c.query for c in world.calls("GET /repos/sourcegraph/devx-scratch/issues")] == [
+        {"state": "all", "creator": "chronolog[bot]", "per_page": "100"},
+        {"state": "all", "per_page": "100"},
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_refused_issue_list_is_logged_and_the_push_still_succeeds(
+    world: FakeGitHub, github_app: GitHubApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.fail(
+        "GET",
+        "/repos/sourcegraph/devx-scratch/issues",
+        410,
+        message="Issues are disabled for this repo",
+        times=2,
+    )
+
+    await handle(github_app, push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE)))
+
+    assert issue_writes(world) == []
+    assert world.issues_in(LOG_REPO) == []
+    assert len(world.calls("GET /repos/sourcegraph/devx-scratch/issues")) == 2
+    assert world.calls(r"POST /repos/sourcegraph/sourcegraph/issues/5000[01]/comments")
+    assert (
+        "sourcegraph/devx-scratch: report issue of 2022/support/log.snb.md refused: "
+        "410: Issues are disabled for this repo" in caplog.text
+    )
