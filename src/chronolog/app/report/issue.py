@@ -6,7 +6,8 @@ Retries and redeliveries write nothing new: the issues are listed before every w
 an issue whose title and body already match is left alone. GitHub's refusals (issues
 turned off, no permission), of the listing as of the writes, are logged and end the work;
 its failures worth retrying (`GitHubError.is_server_side`) propagate, so the engine runs
-the delivery again.
+the delivery again. So does a failure to read the app's own login (`GET /app`): without
+it the app's issues cannot be told from another bot's, so nothing is written until then.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from chronolog.app.backlinks.push import Push, changed_paths, read_config_at, re
 from chronolog.app.github import (
     GitHubApp,
     GitHubError,
+    GitHubUnavailable,
     Installation,
     Repo,
     written_by_app,
@@ -94,6 +96,9 @@ async def update_report_issues(
     if not paths:
         return []
     login = await app.bot_login()
+    if login is None:
+        # Without it any bot's issue would pass for the app's: write nothing, try later.
+        raise GitHubUnavailable(None, "could not read the app's login (GET /app failed)")
     try:
         issues, filtered = await list_own_issues(gh, push.repo, login)
     except GitHubError as error:
@@ -141,7 +146,7 @@ async def update_report_issues(
 
 
 async def list_own_issues(
-    gh: Installation, repo: Repo, login: str | None
+    gh: Installation, repo: Repo, login: str
 ) -> tuple[list[dict[str, Any]], bool]:
     """The repository's issues by `login`, and whether GitHub filtered them on it. Should
     GitHub refuse the `creator` filter (a 4xx: a 422 for a login it does not take), every
