@@ -68,6 +68,9 @@ class ReportConfig:
 
 
 MAX_TITLE = 256  # GitHub's limit for an issue title
+# A config is a few dozen lines; GitHub allows 100 MB files, which PyYAML would take
+# minutes to read. A bigger file is one problem, on line 1, and is not parsed.
+MAX_CONFIG_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,13 +121,26 @@ def parse_config(text: str) -> RepoConfig:
 def parse_config_file(data: bytes) -> RepoConfig:
     """The config in the bytes of a repository's `.github/chronolog.yml`.
 
-    Raises `ConfigError` when it is invalid, or not UTF-8 (with the byte offset).
+    Raises `ConfigError` when it is invalid, not UTF-8 (with the byte offset), or over
+    `MAX_CONFIG_BYTES`.
     """
+    if (too_big := config_size_problem(data)) is not None:
+        raise too_big
     try:
         text = decode_log(data, CONFIG_PATH)
     except LogDecodeError as error:
         raise ConfigError(str(error)) from None
     return parse_config(text)
+
+
+def config_size_problem(data: bytes) -> ConfigError | None:
+    """The problem of a config file over `MAX_CONFIG_BYTES`, or None."""
+    if len(data) <= MAX_CONFIG_BYTES:
+        return None
+    return ConfigError(
+        f"the file is {len(data):,} bytes, over the limit of {MAX_CONFIG_BYTES:,} bytes "
+        f"({MAX_CONFIG_BYTES // 1024} KB); it was not read"
+    )
 
 
 def validate_config_text(text: str) -> tuple[ConfigError, ...]:

@@ -20,7 +20,13 @@ from typing import Any
 
 from chronolog.check import check_log
 from chronolog.check_output import CheckRunOutput, MarkedFinding, mark_findings, render_check_run
-from chronolog.config import CONFIG_PATH, ConfigError, RepoConfig, validate_config_text
+from chronolog.config import (
+    CONFIG_PATH,
+    ConfigError,
+    RepoConfig,
+    config_size_problem,
+    validate_config_text,
+)
 from chronolog.detect import (
     MIN_HEADINGS,
     dated_headings,
@@ -149,7 +155,9 @@ def changes_config(files: Iterable[Mapping[str, Any]]) -> bool:
 
 def proposed_config_problems(data: bytes) -> tuple[ConfigError, ...]:
     """Every problem of the pull request's version of the config (`config.validate_config_text`),
-    or the one that it is not UTF-8; empty when it is valid."""
+    or the one that it is not UTF-8 or too big to read; empty when it is valid."""
+    if (too_big := config_size_problem(data)) is not None:
+        return (too_big,)
     try:
         text = decode_log(data, CONFIG_PATH)
     except LogDecodeError as error:

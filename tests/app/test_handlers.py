@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chronolog.app.context import DeliveryContext, Route
 from chronolog.app.delivery import Delivery
-from chronolog.app.github import GitHubApp
+from chronolog.app.github import GitHubApp, Repo
+from chronolog.app.jobs import RetryLater
 from chronolog.app.router import HANDLERS, AppContext, dispatch, route_for
-from chronolog.app.server import app_context
+from chronolog.app.server import app_context, build_engine
+from chronolog.app.store import Store, create_engine
 from tests.app.conftest import LOG_PATH, NOW, add_log_pull, log_texts
 from tests.fake_github import FakeGitHub, event_name, load_webhook
 
@@ -367,3 +371,36 @@ async def test_a_marker_copied_into_someone_elses_comment_does_not_count_as_post
     assert len(fake.reviews) == 2
     assert fake.review_comments[-1]["body"] == ours["body"]
     assert fake.review_comments[-1]["user"]["login"] == "chronolog[bot]"
+
+
+@pytest.mark.anyio
+async def test_a_rate_limit_in_one_route_sets_the_retry_delay_whatever_failed_before_it(
+    fake: FakeGitHub, github_app: GitHubApp, tmp_path: Path
+) -> None:
+    fake.add_repo("octo/a", installation_id=1)
+    fake.add_repo("octo/b", installation_id=1)
+    fake.fail("GET", "/repos/octo/a", 502, times=99)
+    fake.fail(
+        "GET",
+        "/repos/octo/b",
+        403,
+        message="You have exceeded a secondary rate limit.",
+        headers={"retry-after": "600"},
+    )
+
+    def reading(full_name: str) -> Route:
+        async def handler(ctx: DeliveryContext) -> None:
+            async with ctx.app.github.installation(1) as gh:
+                await gh.get_repo(Repo(*full_name.split("/")))
+
+        return Route("push", None, handler)
+
+    store = Store(create_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}"))
+    context = AppContext(github_app, clock=lambda: NOW)
+    engine = build_engine(store, context, (reading("octo/a"), reading("octo/b")))
+
+    with pytest.raises(RetryLater) as later:
+        await engine.process(delivery("push.new-branch"))
+
+    assert later.value.delay == 600.0  # the rate limit's, not the back-off's (None)
+    assert fake.routes() == ["GET /repos/octo/a"] * 4 + ["GET /repos/octo/b"]  # both ran

@@ -656,6 +656,47 @@ async def test_a_pull_request_that_fixes_an_invalid_config_is_told_so(
     assert "it fixes the default branch's" in run["output"]["summary"]
 
 
+# A valid config padded with comments to one byte over the limit.
+OVERSIZED_CONFIG = "rules:\n  participants: off\n".ljust(256 * 1024, "#") + "\n"
+OVERSIZED_MESSAGE = (
+    "the file is 262,145 bytes, over the limit of 262,144 bytes (256 KB); it was not read"
+)
+
+
+@pytest.mark.anyio
+async def test_a_config_over_256_kb_in_the_pull_request_is_one_problem_not_parsed(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize, extra_head={".github/chronolog.yml": OVERSIZED_CONFIG})
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    assert run["output"]["title"] == "Invalid .github/chronolog.yml in this pull request"
+    assert [(a["path"], a["start_line"], a["message"]) for a in run["output"]["annotations"]] == [
+        (".github/chronolog.yml", 1, OVERSIZED_MESSAGE),
+        (LOG_PATH, 7, PARTICIPANTS_MESSAGE),
+    ]
+    assert f"- line 1: {OVERSIZED_MESSAGE}\n" in run["output"]["summary"]
+
+
+@pytest.mark.anyio
+async def test_a_config_over_256_kb_on_the_default_branch_is_not_parsed(
+    fake: FakeGitHub, github_app: GitHubApp, synchronize: dict[str, Any]
+) -> None:
+    add_log_pull(fake, synchronize, config=OVERSIZED_CONFIG)
+
+    await run_check(github_app, synchronize)
+
+    run = only(fake, f"POST {REPO}/check-runs")
+    [annotation] = run["output"]["annotations"]
+    assert (annotation["path"], annotation["start_line"], annotation["message"]) == (
+        ".github/chronolog.yml",
+        1,
+        OVERSIZED_MESSAGE,
+    )
+
+
 SCENARIO_ENTRY = (
     "## 26/11/2022\n\nRestarted the stuck CI agents after the disk filled up. DURATION=45m\n\n"
 )

@@ -10,7 +10,7 @@ import pytest
 
 from chronolog.app.backlinks.push import BacklinksFailed
 from chronolog.app.delivery import Delivery
-from chronolog.app.github import GitHubApp, GitHubError
+from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable
 from chronolog.app.router import HANDLERS, AppContext, dispatch
 from tests.conftest import LOGS
 from tests.fake_github import FakeGitHub, load_webhook
@@ -312,3 +312,70 @@ async def test_an_issue_the_creator_filter_misses_is_still_found(
         "POST /repos/sourcegraph/devx-scratch/issues",
         "PATCH /repos/sourcegraph/devx-scratch/issues/1",
     ]
+
+
+@pytest.mark.anyio
+async def test_a_refused_creator_filter_falls_back_to_listing_every_issue(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    await handle(github_app, push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE)))
+    world.requests.clear()
+    world.fail("GET", "/repos/sourcegraph/devx-scratch/issues", 422, message="Validation Failed")
+
+    second = push(world, SHA["one"], SHA["two"], log_with(ENTRY_TWO, ENTRY_ONE), delivery="d-2")
+    await handle(github_app, second)
+
+    (issue,) = world.issues_in(LOG_REPO)
+    assert "| 2022-11 | 5 | 45 | 45m | 3 |" in issue["body"]
+    assert issue_writes(world) == ["PATCH /repos/sourcegraph/devx-scratch/issues/1"]
+    assert [c.query for c in world.calls("GET /repos/sourcegraph/devx-scratch/issues")] == [
+        {"state": "all", "creator": "chronolog[bot]", "per_page": "100"},
+        {"state": "all", "per_page": "100"},
+    ]
+
+
+@pytest.mark.anyio
+async def test_a_refused_issue_list_is_logged_and_the_push_still_succeeds(
+    world: FakeGitHub, github_app: GitHubApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.fail(
+        "GET",
+        "/repos/sourcegraph/devx-scratch/issues",
+        410,
+        message="Issues are disabled for this repo",
+        times=2,
+    )
+
+    await handle(github_app, push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE)))
+
+    assert issue_writes(world) == []
+    assert world.issues_in(LOG_REPO) == []
+    assert len(world.calls("GET /repos/sourcegraph/devx-scratch/issues")) == 2
+    assert world.calls(r"POST /repos/sourcegraph/sourcegraph/issues/5000[01]/comments")
+    assert (
+        "sourcegraph/devx-scratch: report issue of 2022/support/log.snb.md refused: "
+        "410: Issues are disabled for this repo" in caplog.text
+    )
+
+
+@pytest.mark.anyio
+async def test_without_the_apps_login_no_issue_is_written_and_the_push_is_retried(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    # Another app's issue carrying the markers: with no login to compare, it would pass
+    # for ours (a bot wrote it).
+    copied = f"{MARKERS}\nAnother app's copy."
+    world.add_issue(LOG_REPO, 1, title="Support log report", body=copied, author="other[bot]")
+    world.fail("GET", "/app", 502, times=99)
+    item = push(world, SHA["base"], SHA["one"], log_with(ENTRY_ONE))
+
+    with pytest.raises(GitHubUnavailable) as caught:
+        await handle(github_app, item)
+    assert caught.value.is_server_side  # the engine runs the delivery again
+    assert issue_writes(world) == []
+    assert world.issues_in(LOG_REPO)[0]["body"] == copied
+
+    world.failures.clear()
+    await handle(github_app, item)  # the retry, once GitHub answers
+    theirs, ours = world.issues_in(LOG_REPO)
+    assert (theirs["body"], ours["user"]["login"]) == (copied, "chronolog[bot]")

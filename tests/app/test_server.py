@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from starlette.applications import Starlette
 from starlette.requests import Request
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from chronolog.app.jobs import Foreground
 from chronolog.app.server import create_app
-from chronolog.app.webhooks import MAX_BODY, read_body, signature_is_valid
+from chronolog.app.webhooks import MAX_BODY, WebhookEndpoint, read_body, signature_is_valid
 from tests.app.conftest import SECRET, URL, add_log_pull, deliver, settings
 from tests.fake_github import FakeGitHub, load_webhook, sign, webhook_headers
 
@@ -61,6 +65,24 @@ def test_a_missing_or_wrong_signature_is_401_and_nothing_happens(
     assert client.post(URL, content=body, headers=missing).status_code == 401
     assert client.post(URL, content=body, headers=wrong).status_code == 401
     assert fake.requests == []
+
+
+@pytest.mark.anyio
+async def test_a_refused_webhook_does_not_make_background_work_wait() -> None:
+    foreground = Foreground(quiet=1.0, longest=5.0)
+    endpoint = WebhookEndpoint(
+        SECRET.encode(), lambda event, payload: True, lambda: None, foreground=foreground
+    )
+    app = Starlette(routes=[Route(URL, endpoint.endpoint, methods=["POST"])])
+    body = json.dumps(load_webhook("pull_request.synchronize")).encode()
+    headers = webhook_headers("pull_request", body, SECRET)
+    unsigned = {k: v for k, v in headers.items() if k != "X-Hub-Signature-256"}
+    with TestClient(app) as client:
+        assert client.post(URL, content=body, headers=unsigned).status_code == 401
+
+    started = time.monotonic()
+    await foreground.wait_turn()
+    assert time.monotonic() - started < 0.5  # not the 1 s of quiet after a webhook
 
 
 def test_a_signed_body_that_is_not_json_is_400(client: TestClient) -> None:

@@ -19,7 +19,7 @@ from chronolog.app.checks.pull_request import publish_not_checked
 from chronolog.app.context import AppContext, DeliveryContext, Route
 from chronolog.app.delivery import Delivery
 from chronolog.app.fixes import routes as fixes
-from chronolog.app.github import GitHubError
+from chronolog.app.github import GitHubError, GitHubUnavailable
 from chronolog.app.report import routes as report
 
 __all__ = [
@@ -78,7 +78,8 @@ async def dispatch(
 ) -> None:
     """Run every handler of `delivery` (the engine calls this), each whatever the others
     raised; then raise the first error, preferring one that a retry may cure (the engine
-    runs the delivery again, and every handler looks before it writes)."""
+    runs the delivery again, and every handler looks before it writes), and among those
+    one that says when (a rate limit's `retry_after`), so the retry waits that long."""
     errors: list[Exception] = []
     for route in routes_for(delivery.event, delivery.payload, routes):
         log.info("delivery %s: %s.%s", delivery.id, delivery.event, delivery.action)
@@ -87,8 +88,9 @@ async def dispatch(
         except Exception as error:  # the other concerns still run; raised below
             errors.append(error)
     retryable = [e for e in errors if isinstance(e, GitHubError) and e.is_server_side]
+    timed = [e for e in retryable if isinstance(e, GitHubUnavailable) and e.retry_after is not None]
     if errors:
-        raise (retryable or errors)[0]
+        raise (timed or retryable or errors)[0]
 
 
 async def report_failure(app: AppContext, delivery: Delivery, reason: str) -> None:

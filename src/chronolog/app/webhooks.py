@@ -118,7 +118,9 @@ class WebhookEndpoint:
     `refresh`, when given, is awaited when there is none yet: it may find that another
     instance was set up meanwhile. `observe(event, outcome)` hears what became of each
     delivery (stored, duplicate, ignored, bad_signature, ...): the metrics. `foreground`
-    hears when webhooks are being received (`jobs.Foreground`: background work waits).
+    hears when a signed webhook is being parsed and stored (`jobs.Foreground`: background
+    work waits); reading the body and checking its signature do not count, so a slow or
+    unsigned request does not hold background work up.
     """
 
     def __init__(
@@ -141,8 +143,7 @@ class WebhookEndpoint:
 
     async def endpoint(self, request: Request) -> Response:
         try:
-            with self._foreground.receiving():
-                outcome, response = await self._receive(request)
+            outcome, response = await self._receive(request)
         except Exception:
             log.exception("unexpected error receiving a webhook")
             outcome = "error"
@@ -163,7 +164,12 @@ class WebhookEndpoint:
             return "too_large", _answer(413, f"payload larger than {MAX_BODY} bytes")
         if not signature_is_valid(secret, body, request.headers.get("x-hub-signature-256")):
             return "bad_signature", _answer(401, "missing or wrong X-Hub-Signature-256")
+        # Only a signed delivery makes background work wait, and only while it holds the
+        # GIL (parsing, storing): not while a slow sender's body trickles in.
+        with self._foreground.receiving():
+            return await self._accept(request, body)
 
+    async def _accept(self, request: Request, body: bytes) -> tuple[str, Response]:
         try:
             payload = load_body(body)
         except ValueError:

@@ -4,8 +4,10 @@ is created or edited as `chronolog.report_issue.plan_issue` says.
 
 Retries and redeliveries write nothing new: the issues are listed before every write, and
 an issue whose title and body already match is left alone. GitHub's refusals (issues
-turned off, no permission) are logged and end the work; its failures worth retrying
-(`GitHubError.is_server_side`) propagate, so the engine runs the delivery again.
+turned off, no permission), of the listing as of the writes, are logged and end the work;
+its failures worth retrying (`GitHubError.is_server_side`) propagate, so the engine runs
+the delivery again. So does a failure to read the app's own login (`GET /app`): without
+it the app's issues cannot be told from another bot's, so nothing is written until then.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from typing import Any, Literal
 
 from chronolog.app.backlinks.comments import Targets
 from chronolog.app.backlinks.push import Push, changed_paths, read_config_at, read_text
-from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo, written_by_app
+from chronolog.app.github import (
+    GitHubApp,
+    GitHubError,
+    GitHubUnavailable,
+    Installation,
+    Repo,
+    written_by_app,
+)
 from chronolog.backlinks import backlink_scope
 from chronolog.config import ConfigError
 from chronolog.handover import Handover, handover, with_states
@@ -87,7 +96,13 @@ async def update_report_issues(
     if not paths:
         return []
     login = await app.bot_login()
-    issues = await gh.list_issues(push.repo, creator=login)
+    if login is None:
+        # Without it any bot's issue would pass for the app's: write nothing, try later.
+        raise GitHubUnavailable(None, "could not read the app's login (GET /app failed)")
+    try:
+        issues, filtered = await list_own_issues(gh, push.repo, login)
+    except GitHubError as error:
+        return [refused(push.repo, path, error) for path in paths]
     since, _ = report_window(today)
     outcomes = []
     async with AsyncExitStack() as stack:
@@ -113,16 +128,44 @@ async def update_report_issues(
                 head_sha=head,
             )
             plan = plan_issue(wanted, ours_for(issues, path, lambda i: written_by_app(i, login)))
-            if plan.action == "create" and login is not None:
+            outcome = None
+            if plan.action == "create" and filtered:
                 # Before opening one, look once more without the `creator` filter: should
                 # GitHub not filter on an app's `[bot]` login, this still finds its issue.
-                everyone = await gh.list_issues(push.repo, creator=None)
-                found_again = ours_for(everyone, path, lambda i: written_by_app(i, login))
-                plan = plan_issue(wanted, found_again)
-            outcome = await carry_out(gh, push.repo, wanted, plan)
+                try:
+                    everyone = await gh.list_issues(push.repo, creator=None)
+                except GitHubError as error:
+                    outcome = refused(push.repo, path, error)
+                else:
+                    found_again = ours_for(everyone, path, lambda i: written_by_app(i, login))
+                    plan = plan_issue(wanted, found_again)
+            outcome = outcome or await carry_out(gh, push.repo, wanted, plan)
             log.info("report issue of %s:%s: %s", push.repo.full_name, path, outcome)
             outcomes.append(outcome)
     return outcomes
+
+
+async def list_own_issues(
+    gh: Installation, repo: Repo, login: str
+) -> tuple[list[dict[str, Any]], bool]:
+    """The repository's issues by `login`, and whether GitHub filtered them on it. Should
+    GitHub refuse the `creator` filter (a 4xx: a 422 for a login it does not take), every
+    issue is listed instead, once. Raises `GitHubError`."""
+    try:
+        return await gh.list_issues(repo, creator=login), True
+    except GitHubError as error:
+        if error.is_server_side:
+            raise
+        log.info("%s: issues by %s not listed (%s); listing all", repo.full_name, login, error)
+    return await gh.list_issues(repo, creator=None), False
+
+
+def refused(repo: Repo, path: str, error: GitHubError) -> ReportOutcome:
+    """The `refused` outcome for `error`, logged; an error worth retrying is raised."""
+    if error.is_server_side:
+        raise error
+    log.warning("%s: report issue of %s refused: %s", repo.full_name, path, error)
+    return ReportOutcome(path, "refused", 0, str(error))
 
 
 async def look_up_states(targets: Targets, found: Handover) -> Handover:
@@ -167,8 +210,5 @@ async def carry_out(
         if plan.action == "edit" and plan.changes:
             await gh.update_issue(repo, plan.number, plan.changes)
     except GitHubError as error:
-        if error.is_server_side:
-            raise
-        log.warning("%s: report issue of %s refused: %s", repo.full_name, wanted.path, error)
-        return ReportOutcome(wanted.path, "refused", plan.number, str(error))
+        return replace(refused(repo, wanted.path, error), number=plan.number)
     return ReportOutcome(wanted.path, plan.action, plan.number)
