@@ -92,8 +92,11 @@ def render_check_run(
     existing = sorted((m for m in marked if not m.introduced), key=_position)
     annotated_existing = [m for m in existing if annotate.covers(m.where)]
     proposed = tuple(proposed_config or ())
+    # A pull request that mends the default branch's broken config must be mergeable when
+    # the check is required: neutral (which passes), though its logs were not checked.
+    mends_config = config_error is not None and proposed_config is not None and not proposed
     failing = (
-        config_error is not None
+        (config_error is not None and not mends_config)
         or bool(proposed)
         or any(m.finding.severity is Severity.ERROR for m in introduced)
     )
@@ -139,10 +142,12 @@ def render_check_run(
     elif config_error is not None:
         annotations.insert(0, config_annotation(config_error))
     title = _title(introduced, existing, config_error, logs_checked)
+    if mends_config:
+        title = f"Fixes the invalid {CONFIG_PATH}; logs checked once merged"
     if proposed and config_error is None:
         title = f"Invalid {CONFIG_PATH} in this pull request"
     return CheckRunOutput(
-        conclusion="failure" if failing else "success",
+        conclusion="failure" if failing else "neutral" if mends_config else "success",
         title=title,
         summary=cap_text("\n\n".join(sections) + "\n"),
         text=cap_text(details) if details else None,

@@ -647,9 +647,10 @@ async def test_a_pull_request_that_fixes_an_invalid_config_is_told_so(
     await run_check(github_app, synchronize)
 
     run = only(fake, f"POST {REPO}/check-runs")
+    # Neutral passes a required check: the pull request that mends the config can merge.
     assert (run["conclusion"], run["output"]["title"]) == (
-        "failure",
-        "Invalid .github/chronolog.yml",
+        "neutral",
+        "Fixes the invalid .github/chronolog.yml; logs checked once merged",
     )
     # The default branch's error is on another version of the file: not annotated here.
     assert "annotations" not in run["output"]
