@@ -22,7 +22,7 @@ from chronolog.app.checks.check_run import CheckResult
 from chronolog.app.checks.pull_request import check_pull_request
 from chronolog.app.context import AppContext, DeliveryContext, PullCheck, PullRequest
 from chronolog.app.delivery import Delivery
-from chronolog.app.github import GitHubApp, Repo, RetryPolicy
+from chronolog.app.github import GitHubApp, GitHubUnavailable, Repo, RetryPolicy
 from chronolog.backlinks import Action, Status
 from chronolog.config import RepoConfig, parse_config
 from chronolog.diff import base_from_patch
@@ -645,3 +645,23 @@ async def test_a_pull_request_into_another_branch_promises_no_backlinks(
         "`master`; this pull request merges into `release-1.x`, so its merge links nothing yet.\n"
     )
     assert fake.calls("GET /repos/Codertocat/Hello-World/issues/7") == []
+
+
+@pytest.mark.anyio
+async def test_without_the_apps_login_no_comment_is_written_and_the_push_is_retried(
+    world: FakeGitHub, github_app: GitHubApp
+) -> None:
+    # Another app's comment carrying chronolog's marker would pass for ours (a bot wrote
+    # it) if the app's login could not be compared: it must be neither edited nor deleted.
+    world.fail("GET", "/app", 502, times=99)
+    payload = push(world, SHA["base"], SHA["one"], with_entries(ENTRY_ONE))
+
+    with pytest.raises(GitHubUnavailable) as caught:
+        await handle_push(github_app, payload)
+
+    assert caught.value.is_server_side  # the engine runs the delivery again
+    assert writes(world) == []
+    world.failures.clear()
+    await handle_push(github_app, payload)  # the retry, once GitHub answers
+    (comment,) = world.comments_on(*ISSUE)
+    assert comment["user"]["login"] == "chronolog[bot]"

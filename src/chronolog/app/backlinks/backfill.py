@@ -135,6 +135,9 @@ async def backfill(
         )
 
         login = await app.bot_login()
+        if login is None:  # any bot's comment would pass for the app's: write nothing
+            print("chronolog: could not read the app's login (GET /app failed)", file=err)
+            return EXIT_FAILED
         targets = Targets(app, scope, stack, {repo.full_name: (installation_id, gh)})
         progress = Progress(len(work), err)
         outcomes: list[Outcome] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chronolog.app.backlinks.comments import Outcome, Targets, sync_target
-from chronolog.app.github import GitHubApp, GitHubError, Installation, Repo
+from chronolog.app.github import GitHubApp, GitHubError, GitHubUnavailable, Installation, Repo
 from chronolog.backlinks import (
     BacklinkIndex,
     LogSource,
@@ -128,6 +128,10 @@ async def post_backlinks(
     scope = backlink_scope(push.repo.full_name, config.backlinks.owners, config.backlinks.repos)
     host = web_host(push.web_url)
     login = await app.bot_login()
+    if login is None:
+        # Without it any bot's comment would pass for the app's, and could be edited or
+        # deleted: write nothing, try later.
+        raise GitHubUnavailable(None, "could not read the app's login (GET /app failed)")
     outcomes: list[Outcome] = []
     async with AsyncExitStack() as stack:
         known = {push.repo.full_name: (push.installation_id, gh)}

@@ -152,8 +152,10 @@ class GitHubApp:
         return info
 
     async def bot_login(self) -> str | None:
-        """The login the app's comments carry (`<slug>[bot]`), or None if GitHub won't say
-        (then `written_by_app` falls back to "a bot wrote it")."""
+        """The login the app's comments carry (`<slug>[bot]`), or None if GitHub won't say.
+        Work that edits or deletes the app's comments or issues then writes nothing and
+        waits for a retry; reading markers falls back to "a bot wrote it"
+        (`written_by_app`)."""
         try:
             info = await self.app_info()
         except GitHubError as error:
