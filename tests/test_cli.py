@@ -15,6 +15,7 @@ from chronolog import __version__
 from chronolog.cli import main
 from chronolog.rules import ALL_RULES
 from tests.conftest import LOGS
+from tests.helpers import run_cli
 
 LOG = """\
 # Team log
@@ -65,17 +66,10 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], list[str]]:
-    """Exit code, stdout lines and stderr lines of `chronolog ARGV`."""
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err.splitlines()
-
-
 def test_text_lists_each_finding_and_fails_on_errors(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "log.md") == (
+    assert run_cli(capsys, "check", "log.md") == (
         1,
         [HEADING, TAG, PARTICIPANTS, EMPTY],
         ["Found 4 problems (2 fixable with --fix)"],
@@ -86,19 +80,19 @@ def test_the_reference_log_has_no_error_and_exits_zero(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workdir / "reference.md").write_bytes((LOGS / "devx-support-log-2022.md").read_bytes())
-    assert run(capsys, "check", "reference.md", "--select", ERROR_RULES) == (
+    assert run_cli(capsys, "check", "reference.md", "--select", ERROR_RULES) == (
         0,
         [],
         ["All checks passed!"],
     )
-    code, out, _ = run(capsys, "check", "reference.md")
+    code, out, _ = run_cli(capsys, "check", "reference.md")
     assert code == 0  # its warnings are real, and warnings do not fail the check
     assert out
     assert all(": warning [" in line for line in out)
 
 
 def test_warnings_alone_exit_zero(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "check", "log.md", "--select", "duration-tag") == (
+    assert run_cli(capsys, "check", "log.md", "--select", "duration-tag") == (
         0,
         [TAG],
         ["Found 1 problem (1 fixable with --fix)"],
@@ -108,9 +102,9 @@ def test_warnings_alone_exit_zero(workdir: Path, capsys: pytest.CaptureFixture[s
 def test_select_and_ignore_take_comma_separated_names(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "check", "log.md", "--select", "date-heading, empty-entry")
+    code, out, _ = run_cli(capsys, "check", "log.md", "--select", "date-heading, empty-entry")
     assert (code, out) == (1, [HEADING, EMPTY])
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys,
         "check",
         "log.md",
@@ -126,18 +120,18 @@ def test_an_unknown_rule_is_a_usage_error(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     known = ", ".join(rule.name for rule in ALL_RULES)
-    assert run(capsys, "check", "log.md", "--select", "date-heading,dates") == (
+    assert run_cli(capsys, "check", "log.md", "--select", "date-heading,dates") == (
         2,
         [],
         [f"chronolog: unknown rule dates; the rules are: {known}"],
     )
-    assert run(capsys, "check", "log.md", "--ignore", "nope")[0] == 2
+    assert run_cli(capsys, "check", "log.md", "--ignore", "nope")[0] == 2
 
 
 def test_fix_rewrites_the_file_and_reports_what_is_left(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "--fix", "log.md") == (
+    assert run_cli(capsys, "check", "--fix", "log.md") == (
         1,
         [PARTICIPANTS, EMPTY],
         ["Fixed 2 problems in log.md", "Found 2 problems"],
@@ -150,7 +144,7 @@ def test_fix_rewrites_the_file_and_reports_what_is_left(
 def test_author_lets_fix_add_the_missing_participant(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "--fix", "--author", "@carol", "log.md") == (
+    assert run_cli(capsys, "check", "--fix", "--author", "@carol", "log.md") == (
         1,
         [EMPTY],
         ["Fixed 3 problems in log.md", "Found 1 problem"],
@@ -159,7 +153,7 @@ def test_author_lets_fix_add_the_missing_participant(
 
 
 def test_author_must_be_a_github_login(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "check", "--author", "not a login", "log.md")
+    code, out, err = run_cli(capsys, "check", "--author", "not a login", "log.md")
     assert (code, out) == (2, [])
     assert err[-1] == (
         "chronolog check: error: argument --author: 'not a login' is not a GitHub login"
@@ -169,20 +163,20 @@ def test_author_must_be_a_github_login(workdir: Path, capsys: pytest.CaptureFixt
 def test_unsafe_fixes_are_shown_then_applied_only_with_both_flags(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "year.md") == (
+    assert run_cli(capsys, "check", "year.md") == (
         1,
         [f"{NEW_YEAR} (fixable with --unsafe-fixes)"],
         ["Found 1 problem (1 more with --fix --unsafe-fixes)"],
     )
-    assert run(capsys, "check", "--unsafe-fixes", "year.md") == (
+    assert run_cli(capsys, "check", "--unsafe-fixes", "year.md") == (
         1,
         [f"{NEW_YEAR} (fixable)"],
         ["Found 1 problem (1 fixable with --fix)"],
     )
     assert (workdir / "year.md").read_text(encoding="utf-8") == NEW_YEAR_LOG
-    assert run(capsys, "check", "--fix", "year.md")[0] == 1
+    assert run_cli(capsys, "check", "--fix", "year.md")[0] == 1
     assert (workdir / "year.md").read_text(encoding="utf-8") == NEW_YEAR_LOG
-    assert run(capsys, "check", "--fix", "--unsafe-fixes", "year.md") == (
+    assert run_cli(capsys, "check", "--fix", "--unsafe-fixes", "year.md") == (
         0,
         [],
         ["Fixed 1 problem in year.md", "All checks passed!"],
@@ -195,7 +189,7 @@ def test_unsafe_fixes_are_shown_then_applied_only_with_both_flags(
 def test_fix_keeps_crlf_and_the_bom(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     original = b"\xef\xbb\xbf" + LOG.replace("\n", "\r\n").encode()
     (workdir / "log.md").write_bytes(original)
-    assert run(capsys, "check", "--fix", "log.md")[0] == 1
+    assert run_cli(capsys, "check", "--fix", "log.md")[0] == 1
     assert (workdir / "log.md").read_bytes() == original.replace(
         b"## 25/11/2022", b"## 2022-11-25"
     ).replace(b"DURATION=10m", b"$DURATION=10m")
@@ -207,7 +201,7 @@ def test_fix_leaves_a_clean_file_untouched(
     clean = workdir / "clean.md"
     clean.write_bytes((LOGS / "devx-support-log-2022.md").read_bytes())
     os.utime(clean, ns=(1_000_000_000, 1_000_000_000))
-    code, _, err = run(capsys, "check", "--fix", "--select", ERROR_RULES, "clean.md")
+    code, _, err = run_cli(capsys, "check", "--fix", "--select", ERROR_RULES, "clean.md")
     assert (code, err) == (0, ["All checks passed!"])
     assert clean.stat().st_mtime_ns == 1_000_000_000
 
@@ -215,7 +209,7 @@ def test_fix_leaves_a_clean_file_untouched(
 def test_a_missing_file_is_reported_and_the_others_still_checked(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "missing.md", "log.md", "--select", "empty-entry") == (
+    assert run_cli(capsys, "check", "missing.md", "log.md", "--select", "empty-entry") == (
         2,
         [EMPTY],
         [
@@ -230,7 +224,7 @@ def test_a_directory_without_markdown_is_a_usage_error(
 ) -> None:
     (workdir / "logs").mkdir()
     (workdir / "logs" / "notes.txt").write_text("## 25/11/2022\n", encoding="utf-8")
-    assert run(capsys, "check", "logs") == (
+    assert run_cli(capsys, "check", "logs") == (
         2,
         [],
         [
@@ -244,7 +238,7 @@ def test_a_file_that_is_not_utf8_names_the_byte(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workdir / "latin1.md").write_bytes("## 2022-11-25\n\n@alice café\n".encode("latin-1"))
-    assert run(capsys, "check", "latin1.md", "--fix") == (
+    assert run_cli(capsys, "check", "latin1.md", "--fix") == (
         2,
         [],
         [
@@ -300,7 +294,7 @@ def test_json_is_an_array_of_findings(workdir: Path, capsys: pytest.CaptureFixtu
 def test_github_format_prints_workflow_commands(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "--format", "github", "log.md", "--select", "duration-tag") == (
+    assert run_cli(capsys, "check", "--format", "github", "log.md", "--select", "duration-tag") == (
         0,
         [
             "::warning file=log.md,line=5,endLine=5,col=25,endColumn=37,"
@@ -340,13 +334,13 @@ def test_sarif_points_at_the_file_relative_to_the_working_directory(
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "--version") == (0, [f"chronolog {__version__}"], [])
+    assert run_cli(capsys, "--version") == (0, [f"chronolog {__version__}"], [])
 
 
 def test_check_needs_a_path_or_a_config_naming_logs(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check") == (
+    assert run_cli(capsys, "check") == (
         2,
         [],
         [
@@ -372,7 +366,7 @@ def test_serve_hands_host_and_port_to_the_app(
     assert main(["serve", "--host", "::1", "--port", "8001"]) == 0
     # Without options the server's settings decide (HOST, PORT: tests/app/test_settings.py).
     assert calls == [{"host": None, "port": None}, {"host": "::1", "port": 8001}]
-    assert run(capsys, "serve", "--port", "http") == (
+    assert run_cli(capsys, "serve", "--port", "http") == (
         2,
         [],
         [
@@ -387,7 +381,7 @@ def test_serve_without_the_app_is_a_clear_error(
 ) -> None:
     # None in sys.modules makes the import fail, as when the module does not exist.
     monkeypatch.setitem(sys.modules, "chronolog.app.main", None)
-    code, out, err = run(capsys, "serve")
+    code, out, err = run_cli(capsys, "serve")
     assert (code, out) == (2, [])
     assert err == [
         "chronolog: the server is not available (import of chronolog.app.main halted; "
@@ -415,13 +409,13 @@ def test_backfill_hands_its_options_to_the_app(
         {"repo": "octo/logs", "path": None, "dry_run": False},
         {"repo": "octo/logs", "path": "log.md", "dry_run": True},
     ]
-    code, _, err = run(capsys, "backlinks", "backfill", "--repo", "octo")
+    code, _, err = run_cli(capsys, "backlinks", "backfill", "--repo", "octo")
     assert code == 2
     assert err[-1] == (
         "chronolog backlinks backfill: error: argument --repo: 'octo' is not OWNER/REPO"
     )
     monkeypatch.setitem(sys.modules, "chronolog.app.backlinks.backfill", None)
-    code, _, err = run(capsys, "backlinks", "backfill", "--repo", "octo/logs")
+    code, _, err = run_cli(capsys, "backlinks", "backfill", "--repo", "octo/logs")
     assert code == 2
     assert err[0].startswith("chronolog: the backfill is not available (")
     assert err[0].endswith("install it: pip install 'chronolog[app]'")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from chronolog.cli import build_parser, main
+from chronolog.cli import build_parser
 from chronolog.config import validate_config_text
 from chronolog.config_schema import config_schema, schema_text
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).parent.parent
 LOG = "# Log\n\n## 2022-11-20\n\nno handle here\n\n## 2022-11-19\n\n@bob DURATION=5m\n"
@@ -22,12 +23,6 @@ TAG = (
     "warning [duration-tag] `DURATION=5m` is not a canonical duration tag; "
     "write `$DURATION=5m` (fixable)"
 )
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], list[str]]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err.splitlines()
 
 
 @pytest.fixture
@@ -49,7 +44,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_the_config_found_above_sets_severities_as_in_the_app(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "log.md") == (
+    assert run_cli(capsys, "check", "log.md") == (
         0,
         [f"log.md:5:1: warning [participants] {PARTICIPANTS}", f"log.md:9:6: {TAG}"],
         ["Found 2 problems (1 fixable with --fix)"],
@@ -59,15 +54,15 @@ def test_the_config_found_above_sets_severities_as_in_the_app(
 def test_without_a_path_check_runs_on_the_logs_the_config_names(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "check", "--select", "duration-tag")
+    code, out, err = run_cli(capsys, "check", "--select", "duration-tag")
     assert (code, err) == (0, ["Found 2 problems (2 fixable with --fix)"])
     assert out == [f"log.md:9:6: {TAG}", f"old/log.md:9:6: {TAG}"]
 
 
 def test_isolated_ignores_the_config(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", "--isolated", "log.md", "--select", "participants")
+    code, out, _ = run_cli(capsys, "check", "--isolated", "log.md", "--select", "participants")
     assert (code, out) == (1, [f"log.md:5:1: error [participants] {PARTICIPANTS}"])
-    assert run(capsys, "check", "--isolated") == (
+    assert run_cli(capsys, "check", "--isolated") == (
         2,
         [],
         [
@@ -81,7 +76,7 @@ def test_config_names_another_file_whose_globs_start_at_the_repository_root(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "strict.yml").write_text("logs: docs/log.md\nrules: {duration-tag: error}\n")
-    assert run(capsys, "check", "--config", "../strict.yml", "--select", "duration-tag") == (
+    assert run_cli(capsys, "check", "--config", "../strict.yml", "--select", "duration-tag") == (
         1,
         [f"log.md:9:6: {TAG.replace('warning', 'error', 1)}"],
         ["Found 1 problem (1 fixable with --fix)"],
@@ -96,7 +91,7 @@ def test_the_search_stops_at_the_repository_root(
     (tmp_path / "inner" / ".git").mkdir(parents=True)
     (tmp_path / "inner" / "log.md").write_text(LOG, encoding="utf-8")
     monkeypatch.chdir(tmp_path / "inner")
-    code, out, _ = run(capsys, "check", "log.md", "--select", "participants")
+    code, out, _ = run_cli(capsys, "check", "log.md", "--select", "participants")
     assert (code, out) == (1, [f"log.md:5:1: error [participants] {PARTICIPANTS}"])
 
 
@@ -104,7 +99,7 @@ def test_an_invalid_config_stops_check_naming_the_line(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / ".github" / "chronolog.yml").write_text("rules:\n  participant: off\n")
-    assert run(capsys, "check", "log.md") == (
+    assert run_cli(capsys, "check", "log.md") == (
         2,
         [],
         [
@@ -119,7 +114,7 @@ def test_globs_that_name_no_file_are_a_usage_error(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / ".github" / "chronolog.yml").write_text("logs: ops/*.md\n")
-    assert run(capsys, "check") == (
+    assert run_cli(capsys, "check") == (
         2,
         [],
         [f"chronolog: the `logs:` of {repo}/.github/chronolog.yml name no file under {repo}"],
@@ -127,14 +122,14 @@ def test_globs_that_name_no_file_are_a_usage_error(
 
 
 def test_config_check_is_valid(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "config", "check") == (0, ["../.github/chronolog.yml: valid"], [])
+    assert run_cli(capsys, "config", "check") == (0, ["../.github/chronolog.yml: valid"], [])
 
 
 def test_config_check_names_every_mistake_and_its_line(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "bad.yml").write_text("lgos: x\nrules:\n  mojibak: off\norder: sideways\n")
-    assert run(capsys, "config", "check", "../bad.yml") == (
+    assert run_cli(capsys, "config", "check", "../bad.yml") == (
         1,
         [
             "../bad.yml:1: unknown key `lgos`; did you mean `logs`?",
@@ -152,7 +147,7 @@ def test_config_check_without_a_config_or_with_an_unreadable_one_exits_2(
 ) -> None:
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
-    assert run(capsys, "config", "check") == (
+    assert run_cli(capsys, "config", "check") == (
         2,
         [],
         [
@@ -160,13 +155,13 @@ def test_config_check_without_a_config_or_with_an_unreadable_one_exits_2(
             "name the file"
         ],
     )
-    code, _, err = run(capsys, "config", "check", "missing.yml")
+    code, _, err = run_cli(capsys, "config", "check", "missing.yml")
     assert code == 2
     assert err[0].startswith("chronolog: missing.yml: cannot read: ")
 
 
 def test_config_and_isolated_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "check", "--config", "x.yml", "--isolated", "log.md")
+    code, _, err = run_cli(capsys, "check", "--config", "x.yml", "--isolated", "log.md")
     assert code == 2
     assert err[-1] == (
         "chronolog check: error: argument --isolated: not allowed with argument --config"
@@ -189,7 +184,7 @@ def test_validate_config_text_gives_each_problem_with_its_line() -> None:
 def test_the_published_schema_is_the_generated_one(capsys: pytest.CaptureFixture[str]) -> None:
     committed = (ROOT / "schema" / "chronolog.schema.json").read_text(encoding="utf-8")
     assert committed == schema_text(), "regenerate: chronolog config schema > schema/..."
-    assert run(capsys, "config", "schema") == (0, committed.splitlines(), [])
+    assert run_cli(capsys, "config", "schema") == (0, committed.splitlines(), [])
 
 
 def test_the_schema_lists_every_rule_severity_and_order() -> None:
@@ -227,7 +222,7 @@ def test_force_exclude_skips_what_the_app_would_not_check(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "docs" / "README.md").write_text(LOG, encoding="utf-8")  # not under `logs:`
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "check", "--force-exclude", "log.md", "README.md", "--select", "duration-tag"
     )
     assert (code, out) == (0, [f"log.md:9:6: {TAG}"])
@@ -239,7 +234,7 @@ def test_force_exclude_without_logs_checks_what_looks_like_a_log(
     (repo / ".github" / "chronolog.yml").write_text("rules: {participants: warning}\n")
     (repo / "docs" / "README.md").write_text("# Read me\n\n## Usage\n\nDURATION=5m\n")
     (repo / "docs" / "CHANGELOG.md").write_text(LOG, encoding="utf-8")
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys,
         "check",
         "--force-exclude",

@@ -12,12 +12,12 @@ import pytest
 
 from chronolog.check import check_log
 from chronolog.check_output import mark_findings, render_check_run
-from chronolog.cli import main
 from chronolog.config import parse_config
 from chronolog.diff import FilterMode, diff_from_texts
 from chronolog.parse import parse_log
 from chronolog.rule import Context, latest_current_date
 from tests.conftest import LOGS
+from tests.helpers import run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -53,16 +53,10 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], list[str]]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err.splitlines()
-
-
 def test_only_new_problems_fail_the_rest_are_existing(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "log.md", "--diff-base", "main") == (
+    assert run_cli(capsys, "check", "log.md", "--diff-base", "main") == (
         1,
         [
             f"log.md:3:1: error [newest-first] {NEW_ENTRY} (fixable)",
@@ -74,25 +68,25 @@ def test_only_new_problems_fail_the_rest_are_existing(
 
 def test_old_problems_alone_pass(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / "log.md").write_text(BASE.replace("@bob ok", "@bob ok, edited"), encoding="utf-8")
-    assert run(capsys, "check", "log.md", "--diff-base", "HEAD") == (
+    assert run_cli(capsys, "check", "log.md", "--diff-base", "HEAD") == (
         0,
         [f"log.md:5:1: error [participants] Existing problem: {PARTICIPANTS}"],
         ["Found 1 problem; 0 new since HEAD, 1 existing"],
     )
     # Without --diff-base the same log fails, as before.
-    assert run(capsys, "check", "log.md")[0] == 1
+    assert run_cli(capsys, "check", "log.md")[0] == 1
 
 
 def test_a_file_the_base_does_not_have_is_all_new(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (repo / "other.md").write_text(BASE, encoding="utf-8")  # untracked
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "check", "other.md", "--diff-base", "HEAD", "--select", "participants"
     )
     assert (code, out) == (1, [f"other.md:5:1: error [participants] {PARTICIPANTS}"])
     git(repo, "add", "other.md")  # staged, not committed
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "check", "other.md", "--diff-base", "HEAD", "--select", "participants"
     )
     assert (code, out) == (1, [f"other.md:5:1: error [participants] {PARTICIPANTS}"])
@@ -105,14 +99,14 @@ def test_head_before_the_first_commit_is_the_empty_tree(
     (tmp_path / "log.md").write_text(BASE, encoding="utf-8")
     git(tmp_path, "add", "log.md")
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(capsys, "check", "log.md", "--diff-base", "HEAD")
+    code, out, _ = run_cli(capsys, "check", "log.md", "--diff-base", "HEAD")
     assert (code, out) == (1, [f"log.md:5:1: error [participants] {PARTICIPANTS}"])
 
 
 def test_an_unknown_revision_is_a_usage_error(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "log.md", "--diff-base", "origin/nope") == (
+    assert run_cli(capsys, "check", "log.md", "--diff-base", "origin/nope") == (
         2,
         [],
         [
@@ -125,7 +119,7 @@ def test_an_unknown_revision_is_a_usage_error(
 def test_fix_then_marks_what_is_left_against_the_file_written(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "log.md", "--diff-base", "main", "--fix") == (
+    assert run_cli(capsys, "check", "log.md", "--diff-base", "main", "--fix") == (
         0,
         [f"log.md:5:1: error [participants] Existing problem: {PARTICIPANTS}"],
         [
@@ -143,7 +137,7 @@ def test_the_github_format_annotates_only_added_lines_as_the_check_run_does(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # `no handle here` (line 9) was there before: not annotated, and said so once.
-    code, out, err = run(capsys, "check", "log.md", "--diff-base", "main", "--format", "github")
+    code, out, err = run_cli(capsys, "check", "log.md", "--diff-base", "main", "--format", "github")
 
     assert (code, out) == (
         1,
@@ -161,7 +155,7 @@ def test_the_github_format_follows_the_configs_annotations_mode(
     (repo / ".github").mkdir()
     (repo / ".github" / "chronolog.yml").write_text("annotations: file\n", encoding="utf-8")
 
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys,
         "check",
         "log.md",
@@ -210,7 +204,7 @@ def test_the_cli_and_the_check_run_agree_on_real_pull_requests(
     (tmp_path / "log.md").write_text(head, encoding="utf-8", newline="")
     monkeypatch.chdir(tmp_path)
 
-    code, out, _ = run(capsys, "check", "log.md", "--diff-base", "main", "--format", "json")
+    code, out, _ = run_cli(capsys, "check", "log.md", "--diff-base", "main", "--format", "json")
     cli = [(f["line"], f["rule"], f["severity"], f["message"]) for f in json.loads("\n".join(out))]
 
     # The app's way: its diff filter over the pull request's diff, then its check run.

@@ -14,6 +14,7 @@ import pytest
 
 from chronolog.cli import main
 from chronolog.rules import ALL_RULES
+from tests.helpers import CHRONOLOG_COMMAND, run_cli
 
 LOG = "# Log\n\n## 25/11/2022\n\n@alice DURATION=5m\n\n## 2022-11-19\n"
 HEADING = (
@@ -28,13 +29,6 @@ EMPTY = (
     "log.md:7:1: error [empty-entry] `## 2022-11-19` has nothing under it; "
     "write the entry or delete the heading"
 )
-CHRONOLOG = (sys.executable, "-c", "import sys; from chronolog.cli import main; sys.exit(main())")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], list[str]]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err.splitlines()
 
 
 @pytest.fixture
@@ -47,7 +41,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_diff_shows_the_fixes_and_writes_nothing(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "--diff", "log.md") == (
+    assert run_cli(capsys, "check", "--diff", "log.md") == (
         1,
         [
             "--- log.md",
@@ -72,7 +66,7 @@ def test_diff_without_fixes_exits_zero_even_with_errors_left(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # As ruff's --diff: the status says whether a fix would change a file.
-    assert run(capsys, "check", "--diff", "--select", "empty-entry", "log.md") == (
+    assert run_cli(capsys, "check", "--diff", "--select", "empty-entry", "log.md") == (
         0,
         [],
         ["No fixes to apply"],
@@ -83,7 +77,7 @@ def test_diff_marks_a_last_line_without_a_line_break(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workdir / "log.md").write_text("## 2022-11-20\n\n@alice DURATION=5m", encoding="utf-8")
-    code, out, _ = run(capsys, "check", "--diff", "log.md")
+    code, out, _ = run_cli(capsys, "check", "--diff", "log.md")
     assert code == 1
     assert out[-4:] == [
         "-@alice DURATION=5m",
@@ -94,7 +88,7 @@ def test_diff_marks_a_last_line_without_a_line_break(
 
 
 def test_diff_and_fix_cannot_go_together(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "check", "--diff", "--fix", "log.md")
+    code, _, err = run_cli(capsys, "check", "--diff", "--fix", "log.md")
     assert code == 2
     assert err[-1] == "chronolog check: error: argument --fix: not allowed with argument --diff"
 
@@ -102,19 +96,19 @@ def test_diff_and_fix_cannot_go_together(workdir: Path, capsys: pytest.CaptureFi
 def test_exit_zero_passes_errors_but_not_unreadable_files(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "--exit-zero", "log.md") == (
+    assert run_cli(capsys, "check", "--exit-zero", "log.md") == (
         0,
         [HEADING, TAG, EMPTY],
         ["Found 3 problems (2 fixable with --fix)"],
     )
-    assert run(capsys, "check", "--exit-zero", "missing.md")[0] == 2
+    assert run_cli(capsys, "check", "--exit-zero", "missing.md")[0] == 2
 
 
 def test_quiet_prints_only_the_findings(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "check", "-q", "log.md") == (1, [HEADING, TAG, EMPTY], [])
-    assert run(capsys, "check", "--quiet", "--fix", "log.md") == (1, [EMPTY], [])
+    assert run_cli(capsys, "check", "-q", "log.md") == (1, [HEADING, TAG, EMPTY], [])
+    assert run_cli(capsys, "check", "--quiet", "--fix", "log.md") == (1, [EMPTY], [])
     # Errors about files are not findings' chatter: they still go to stderr.
-    assert run(capsys, "check", "--quiet", "missing.md") == (
+    assert run_cli(capsys, "check", "--quiet", "missing.md") == (
         2,
         [],
         ["chronolog: missing.md: cannot read: No such file or directory"],
@@ -124,7 +118,7 @@ def test_quiet_prints_only_the_findings(workdir: Path, capsys: pytest.CaptureFix
 def test_output_file_gets_what_stdout_would(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "--output-file", "out/findings.txt", "log.md") == (
+    assert run_cli(capsys, "check", "--output-file", "out/findings.txt", "log.md") == (
         1,
         [],
         ["Found 3 problems (2 fixable with --fix)"],
@@ -146,7 +140,7 @@ def test_output_file_that_cannot_be_written_is_a_usage_error(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workdir / "taken").write_text("", encoding="utf-8")
-    code, out, err = run(capsys, "check", "--output-file", "taken/out.txt", "log.md")
+    code, out, err = run_cli(capsys, "check", "--output-file", "taken/out.txt", "log.md")
     assert (code, out) == (2, [])
     assert err[-1].startswith("chronolog: --output-file taken/out.txt: cannot write: ")
 
@@ -155,7 +149,7 @@ def test_statistics_count_findings_per_rule(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (workdir / "two.md").write_text(LOG.replace("25/11/2022", "2022-11-25"), encoding="utf-8")
-    assert run(capsys, "check", "--statistics", "log.md", "two.md") == (
+    assert run_cli(capsys, "check", "--statistics", "log.md", "two.md") == (
         1,
         [
             "2  duration-tag  [*]  A duration tag is written `$DURATION=<number><m|h>`.",
@@ -172,7 +166,7 @@ def test_statistics_count_findings_per_rule(
         {"rule": "duration-tag", "severity": "warning", "count": 1, "fixable": 1},
         {"rule": "empty-entry", "severity": "error", "count": 1, "fixable": 0},
     ]
-    assert run(capsys, "check", "--statistics", "--format", "sarif", "log.md") == (
+    assert run_cli(capsys, "check", "--statistics", "--format", "sarif", "log.md") == (
         2,
         [],
         ["chronolog: --statistics prints text or json; drop --format sarif"],
@@ -183,7 +177,7 @@ def _colour_run(env: dict[str, str], *, tty: bool, cwd: Path) -> bytes:
     """stdout of `chronolog check log.md --select empty-entry` with `env` added."""
     environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     environ.update(env, TERM="xterm")
-    argv = [*CHRONOLOG, "check", "log.md", "--select", "empty-entry"]
+    argv = [*CHRONOLOG_COMMAND, "check", "log.md", "--select", "empty-entry"]
     if not tty:
         return subprocess.run(argv, capture_output=True, env=environ, cwd=cwd).stdout
     leader, follower = pty.openpty()
@@ -227,7 +221,7 @@ def test_colour_never_goes_to_an_output_file_or_a_machine_format(
 ) -> None:
     environ = {**os.environ, "FORCE_COLOR": "1"}
     environ.pop("NO_COLOR", None)
-    argv = [*CHRONOLOG, "check", "log.md", "--select", "empty-entry"]
+    argv = [*CHRONOLOG_COMMAND, "check", "log.md", "--select", "empty-entry"]
     subprocess.run([*argv, "--output-file", "out.txt"], env=environ, cwd=workdir, check=False)
     assert (workdir / "out.txt").read_bytes() == PLAIN
     github = subprocess.run([*argv, "--format", "github"], env=environ, capture_output=True)
@@ -235,7 +229,7 @@ def test_colour_never_goes_to_an_output_file_or_a_machine_format(
 
 
 def test_rule_prints_the_rules_page(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "rule", "empty-entry")
+    code, out, err = run_cli(capsys, "rule", "empty-entry")
     assert (code, err) == (0, [])
     assert out[0] == "# `empty-entry` (error)"
     assert "## What it checks" in out
@@ -244,7 +238,7 @@ def test_rule_prints_the_rules_page(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_rule_all_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "rule", "--all")
+    code, out, _ = run_cli(capsys, "rule", "--all")
     assert code == 0
     assert out[:2] == [
         "date-heading        error    Every H2 heading is an ISO 8601 date (`YYYY-MM-DD`), "
@@ -257,18 +251,18 @@ def test_rule_all_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_an_unknown_rule_names_the_rules(capsys: pytest.CaptureFixture[str]) -> None:
     known = ", ".join(rule.name for rule in ALL_RULES)
-    assert run(capsys, "rule", "dates") == (
+    assert run_cli(capsys, "rule", "dates") == (
         2,
         [],
         [f"chronolog: unknown rule dates; the rules are: {known}"],
     )
-    code, _, err = run(capsys, "rule")
+    code, _, err = run_cli(capsys, "rule")
     assert code == 2
     assert err[-1] == "chronolog rule: error: one of the arguments NAME --all is required"
 
 
 def test_every_rule_has_a_page(capsys: pytest.CaptureFixture[str]) -> None:
     for rule in ALL_RULES:
-        code, out, _ = run(capsys, "rule", rule.name)
+        code, out, _ = run_cli(capsys, "rule", rule.name)
         assert code == 0
         assert out[0] == f"# `{rule.name}` ({rule.severity})"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from chronolog.cli import main
+from tests.helpers import CHRONOLOG_COMMAND, run_cli
 
 # One error (an empty entry) and one warning (a duration tag) with a safe fix.
 LOG = "# Log\n\n## 2022-11-20\n\n@alice DURATION=5m\n\n## 2022-11-19\n"
@@ -21,15 +22,6 @@ TAG = (
     "warning [duration-tag] `DURATION=5m` is not a canonical duration tag; "
     "write `$DURATION=5m` (fixable)"
 )
-
-
-CHRONOLOG = (sys.executable, "-c", "import sys; from chronolog.cli import main; sys.exit(main())")
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], list[str]]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out.splitlines(), captured.err.splitlines()
 
 
 def findings(path: str) -> list[str]:
@@ -51,7 +43,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_directory_is_searched_for_markdown_without_hidden_folders(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "check", "docs")
+    code, out, err = run_cli(capsys, "check", "docs")
     assert code == 1
     assert out == [
         *findings("docs/2022/old.md"),
@@ -66,12 +58,12 @@ def test_a_directory_is_searched_for_the_logs_the_config_names(
 ) -> None:
     (tree / ".github").mkdir()
     (tree / ".github" / "chronolog.yml").write_text("logs: ['docs/*.md']\n", encoding="utf-8")
-    assert run(capsys, "check", ".", "--select", "empty-entry") == (
+    assert run_cli(capsys, "check", ".", "--select", "empty-entry") == (
         1,
         ["docs/b.md:7:1: " + EMPTY],
         ["Found 1 problem"],
     )
-    assert run(capsys, "check", "docs/2022") == (
+    assert run_cli(capsys, "check", "docs/2022") == (
         2,
         [],
         [
@@ -84,17 +76,17 @@ def test_a_directory_is_searched_for_the_logs_the_config_names(
 def test_a_quoted_glob_is_expanded_by_chronolog_with_double_star(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "check", "docs/**/*.md", "--select", "empty-entry")
+    code, out, _ = run_cli(capsys, "check", "docs/**/*.md", "--select", "empty-entry")
     assert code == 1
     assert out == ["docs/2022/old.md:7:1: " + EMPTY, "docs/b.md:7:1: " + EMPTY]
-    code, out, _ = run(capsys, "check", "*.md", "--select", "empty-entry")
+    code, out, _ = run_cli(capsys, "check", "*.md", "--select", "empty-entry")
     assert (code, out) == (1, ["top.md:7:1: " + EMPTY])
 
 
 def test_a_glob_that_matches_nothing_is_reported_and_the_rest_checked(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "check", "logs/*.md", "top.md", "--select", "empty-entry") == (
+    assert run_cli(capsys, "check", "logs/*.md", "top.md", "--select", "empty-entry") == (
         2,
         ["top.md:7:1: " + EMPTY],
         [
@@ -108,7 +100,7 @@ def test_a_file_named_like_a_pattern_is_that_file_and_each_file_is_checked_once(
     tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tree / "log[1].md").write_text(LOG, encoding="utf-8")
-    code, out, _ = run(
+    code, out, _ = run_cli(
         capsys, "check", "log[1].md", "top.md", "*.md", "./top.md", "--select", "empty-entry"
     )
     assert code == 1
@@ -124,13 +116,13 @@ def test_dash_reads_stdin_and_stdin_filename_names_it(
     tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stdin(monkeypatch, LOG)
-    assert run(capsys, "check", "-") == (
+    assert run_cli(capsys, "check", "-") == (
         1,
         findings("-"),
         ["Found 2 problems (1 fixable with --fix)"],
     )
     stdin(monkeypatch, LOG)
-    code, out, _ = run(capsys, "check", "-", "--stdin-filename", "docs/support.md")
+    code, out, _ = run_cli(capsys, "check", "-", "--stdin-filename", "docs/support.md")
     assert (code, out) == (1, findings("docs/support.md"))
 
 
@@ -143,14 +135,14 @@ def test_stdin_filename_is_matched_against_the_config(
     )
     stdin(monkeypatch, LOG)
     args = ("check", "--force-exclude", "--select", "empty-entry", "-", "--stdin-filename")
-    assert run(capsys, *args, "docs/support.md") == (
+    assert run_cli(capsys, *args, "docs/support.md") == (
         0,
         ["docs/support.md:7:1: " + EMPTY.replace("error", "warning", 1)],
         ["Found 1 problem"],
     )
     stdin(monkeypatch, LOG)
     # Not named by `logs:`: skipped, as the app would skip it.
-    assert run(capsys, *args, "README.md") == (0, [], ["All checks passed!"])
+    assert run_cli(capsys, *args, "README.md") == (0, [], ["All checks passed!"])
 
 
 def test_fix_on_stdin_prints_the_fixed_text_and_the_findings_on_stderr(
@@ -170,7 +162,7 @@ def test_fix_on_stdin_prints_the_fixed_text_and_the_findings_on_stderr(
 
 def test_stdin_as_a_filter_in_a_real_process(tree: Path) -> None:
     completed = subprocess.run(
-        [*CHRONOLOG, "check", "--fix", "--quiet", "-"],
+        [*CHRONOLOG_COMMAND, "check", "--fix", "--quiet", "-"],
         input=LOG.replace("\n", "\r\n").encode(),
         capture_output=True,
         check=False,
@@ -204,7 +196,7 @@ def test_stdin_as_a_filter_in_a_real_process(tree: Path) -> None:
 def test_stdin_options_that_cannot_work_are_usage_errors(
     tree: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
 ) -> None:
-    assert run(capsys, *argv) == (2, [], [f"chronolog: {message}"])
+    assert run_cli(capsys, *argv) == (2, [], [f"chronolog: {message}"])
 
 
 def test_fix_on_stdin_that_is_not_a_log_gives_the_text_back(
@@ -223,8 +215,8 @@ def test_without_a_standard_input_only_dash_fails(
     tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "stdin", None)
-    assert run(capsys, "check", "top.md", "--select", "empty-entry")[0] == 1
-    assert run(capsys, "check", "-") == (
+    assert run_cli(capsys, "check", "top.md", "--select", "empty-entry")[0] == 1
+    assert run_cli(capsys, "check", "-") == (
         2,
         [],
         [

@@ -28,6 +28,7 @@ from tests.fake_github import (
     serve,
     webhook_headers,
 )
+from tests.helpers import CHRONOLOG_COMMAND
 
 APP_ID = 31337
 SECRET = "e2e secret"
@@ -39,7 +40,7 @@ def chronolog_command() -> list[str]:
     script = shutil.which("chronolog", path=str(Path(sys.executable).parent))
     if script:
         return [script]
-    return [sys.executable, "-c", "import sys; from chronolog.cli import main; sys.exit(main())"]
+    return list(CHRONOLOG_COMMAND)
 
 
 def wait_until(condition: Any, what: str, timeout: float = 30.0) -> Any:
