@@ -41,7 +41,12 @@ from chronolog.model import Applicability, Log
 from chronolog.parse import LogDecodeError, decode_log
 from chronolog.rule import Context
 from chronolog.stats import summarize_added
-from chronolog.suggestions import ReviewComment, fingerprints_in, review_request
+from chronolog.suggestions import (
+    ReviewComment,
+    fingerprints_in,
+    review_request,
+    suggestible_fingerprints,
+)
 from chronolog.suggestions import suggestion_comments as file_suggestions
 
 # A removed heading line in a patch: the base version may have been a log even if the head is not.
@@ -290,7 +295,9 @@ def review_plan(
     new = suggestion_candidates(logs, posted_before)
     request = review_request(new, commit_id=head_sha, safe_fixes=safe_fixes)
     # The suggestions already there: the comments that carry a fix the logs still have.
-    current = {fp for comment in suggestion_candidates(logs) for fp in comment.fingerprints}
+    current = frozenset().union(
+        *(suggestible_fingerprints(c.path, c.log, c.marked, c.diff) for c in logs)
+    )
     already = sum(not current.isdisjoint(fingerprints_in([body])) for body in bodies)
     return ReviewPlan(request, already)
 

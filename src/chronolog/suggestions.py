@@ -225,6 +225,17 @@ def suggestion_comments(
     return comments
 
 
+def suggestible_fingerprints(
+    path: str, log: Log, marked: Sequence[MarkedFinding], diff: FileDiff
+) -> frozenset[str]:
+    """The fingerprints of every fix of `path`'s findings that could be a suggestion."""
+    return frozenset(
+        fp
+        for m in marked
+        if m.path == path and (fp := fix_fingerprint(m.finding, path, log, diff)) is not None
+    )
+
+
 def fix_fingerprint(finding: Finding, path: str, log: Log, diff: FileDiff) -> str | None:
     """The fingerprint of `finding`'s fix: its rule, `path` and the original text of the
     span it would replace alone; None when it cannot be a suggestion."""
