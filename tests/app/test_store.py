@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from chronolog.app.store import (
     Store,
@@ -67,6 +68,22 @@ def test_only_enqueued_deliveries_stored_before_the_cutoff_are_forgotten(store: 
     store.mark_enqueued(["new"])
     assert store.forget_before(cutoff) == 2
     assert store.known(["old", "old-unsent", "new"]) == {"old-unsent"}
+
+
+def test_postgresql_compresses_bodies_with_lz4_and_tables_can_be_created_again(
+    store: Store,
+) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not compress")
+    store.add([delivery("a")])
+    store.create_tables()  # every start does it: nothing is lost, nothing fails
+    query = sa.text(
+        "SELECT attcompression FROM pg_attribute"
+        " WHERE attrelid = 'chronolog_inbox'::regclass AND attname = 'body'"
+    )
+    with store.engine.connect() as connection:
+        assert connection.execute(query).scalar_one() == "l"
+    assert store.get("a") == delivery("a")
 
 
 def test_instances_that_stopped_reporting_are_not_live(store: Store) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+
+log = logging.getLogger(__name__)
 
 METADATA = sa.MetaData()
 
@@ -130,6 +133,25 @@ class Store:
 
     def create_tables(self) -> None:
         METADATA.create_all(self.engine)
+        if self._postgres:
+            self._compress_bodies_with_lz4()
+
+    def _compress_bodies_with_lz4(self) -> None:
+        """Have PostgreSQL compress new bodies with lz4 rather than its default pglz: a
+        burst of 50 pull_request bodies (25 KB each) commits in 6 ms instead of 16 on this
+        machine (bench/README.md), on the webhooks' answer path. Servers older than 14
+        or built without lz4 keep pglz; nothing else differs."""
+        current = sa.text(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = 'chronolog_inbox'::regclass AND attname = 'body'"
+        )
+        change = sa.text("ALTER TABLE chronolog_inbox ALTER COLUMN body SET COMPRESSION lz4")
+        try:
+            with self.engine.begin() as connection:
+                if connection.execute(current).scalar_one() != "l":
+                    connection.execute(change)
+        except sa.exc.DBAPIError as error:
+            log.info("inbox bodies stay compressed with pglz: %s", error.orig)
 
     def add(self, deliveries: Sequence[StoredDelivery]) -> set[str]:
         """Store `deliveries` in one transaction; returns the ids that were new (a
