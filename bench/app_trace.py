@@ -28,6 +28,8 @@ def trace_report(path: str, window: tuple[float, float]) -> None:
     rows = [r["rows"] for r in inside if r["kind"] == "commit"]
     if rows:
         print(f"      deliveries per commit: mean {sum(rows) / len(rows):.1f}, max {max(rows)}")
+    for generation in range(3):
+        line(f"gc{generation}", f"garbage collections of generation {generation}")
     lags = [r["end"] - r["start"] - 0.005 for r in inside if r["kind"] == "lag"]
     if lags:
         print(

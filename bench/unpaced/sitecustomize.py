@@ -82,6 +82,20 @@ def _trace(path: str) -> None:
             )
 
     store.Store.add = timed_add  # type: ignore[method-assign]
+
+    collecting: dict[str, float] = {}
+
+    def collection(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting["start"] = time.perf_counter()
+        elif "start" in collecting:
+            started = collecting.pop("start")
+            kind = f"gc{info['generation']}"
+            records.append({"kind": kind, "start": started, "end": time.perf_counter()})
+
+    import gc
+
+    gc.callbacks.append(collection)
     start = engine.Engine.start
 
     async def start_and_watch(self: engine.Engine) -> None:
