@@ -12,6 +12,8 @@ from chronolog.references import (
     _add_url_reference,
     _issue_url_pattern,
     _references_in,
+    _simple_texts,
+    _token_texts,
     _Where,
 )
 
@@ -117,3 +119,117 @@ def test_no_definitions_and_empty_definitions_give_the_same_inline_tokens(text: 
     assert [token.as_dict() for token in inline_tokens(text, {})] == [
         token.as_dict() for token in tokens
     ]
+
+
+# What the one-pass reading of code spans and simple links meets in logs, and what must
+# send it back to the tokenizer.
+LINK_PIECES = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "![",
+    "](",
+    "](https://github.com/o/r/pull/5)",
+    "](javascript:x)",
+    "](a b)",
+    "`",
+    "``",
+    "x",
+    " ",
+    "\n",
+    "#5",
+    "_",
+    "*",
+    "<",
+    ">",
+    "&amp;",
+    "\\",
+    '"',
+    "é",
+]
+# Whole links and code spans, so that most texts take the one-pass reading.
+LOG_PIECES = [
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "](",
+    "[fix](https://github.com/o/r/pull/5)",
+    "[#5](https://github.com/o/r/issues/5?a_b=c*d)",
+    "[x](javascript:y)",
+    "[two\nlines](u)",
+    "[a `b](c)` d](e)",
+    "[`x` y](https://github.com/o/r/pull/8&amp;z)",
+    "[a_b](u)",
+    "a_b",
+    "_c",
+    "&x",
+    "&amp;",
+    "&#35;",
+    "[X]",
+    "[X][]",
+    "(https://github.com/o/r/issues/6)",
+    "`",
+    "``",
+    "`code_ [a](b)`",
+    "x",
+    " ",
+    "\n",
+    "#5",
+]
+DEFINITIONS = {"X": {"href": "https://github.com/o/r/issues/9", "title": ""}}
+
+
+def prose_run(text: str) -> str:
+    """`text` as `inline_view` hands a paragraph over: each line stripped, none blank."""
+    return "\n".join(line.strip() for line in text.split("\n") if line.strip())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(LINK_PIECES), max_size=24).map("".join).map(prose_run),
+    st.sampled_from([{}, DEFINITIONS]),
+)
+def test_code_spans_and_simple_links_are_read_as_the_tokenizer_reads_them(
+    text: str, definitions: dict[str, dict[str, str]]
+) -> None:
+    simple = _simple_texts(text)
+    if simple is not None:
+        assert simple == _token_texts(text, definitions)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.lists(st.sampled_from(LOG_PIECES), max_size=16).map("".join).map(prose_run),
+    st.sampled_from([{}, DEFINITIONS]),
+)
+def test_texts_made_of_links_and_code_spans_are_read_as_the_tokenizer_reads_them(
+    text: str, definitions: dict[str, dict[str, str]]
+) -> None:
+    simple = _simple_texts(text)
+    if simple is not None:
+        assert simple == _token_texts(text, definitions)
+
+
+def test_the_one_pass_reading_takes_the_links_and_code_spans_of_a_log_line() -> None:
+    text = "Merged [the fix](https://github.com/o/r/pull/5) (`#6` is `` a ` b ``) for #7"
+    assert _simple_texts(text) == [
+        ("Merged ", _Where.PROSE),
+        ("https://github.com/o/r/pull/5", _Where.HREF),
+        ("the fix", _Where.LINK_TEXT),
+        (" (", _Where.PROSE),
+        (" is ", _Where.PROSE),
+        (") for #7", _Where.PROSE),
+    ]
+    assert _simple_texts("see [the `conf` package](https://x/y?a=1&b=2) & snake_case") == [
+        ("see ", _Where.PROSE),
+        ("https://x/y?a=1&b=2", _Where.HREF),
+        ("the ", _Where.LINK_TEXT),
+        (" package", _Where.LINK_TEXT),
+        (" & snake_case", _Where.PROSE),
+    ]
+    assert _simple_texts("an ![image](https://x/y.png)") is None
+    assert _simple_texts("a `lone backtick and [a](b c)") is None
+    assert _simple_texts("_emphasis_ or &#35;5") is None
