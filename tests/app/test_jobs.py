@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import threading
 import time
 
 import pytest
@@ -48,6 +49,30 @@ async def test_a_steady_stream_of_webhooks_delays_work_but_never_stops_it() -> N
         took = await waited(foreground)
 
     assert 0.3 <= took < 1.5
+
+
+def test_a_thread_waits_while_a_webhook_is_received_but_the_receiving_thread_never_does() -> None:
+    foreground = Foreground(quiet=0.05, longest=5.0)
+    returned: list[float] = []
+    worker = threading.Thread(
+        target=lambda: (foreground.wait_turn_blocking(), returned.append(time.monotonic()))
+    )
+    with foreground.receiving():
+        foreground.wait_turn_blocking()  # at once: it would wait for itself
+        worker.start()
+        time.sleep(0.2)
+        assert returned == []  # still receiving: the thread waits
+        left = time.monotonic()
+    worker.join(timeout=5)
+    assert len(returned) == 1
+    assert returned[0] >= left + 0.05
+
+
+def test_a_thread_goes_on_at_once_when_no_webhook_arrives() -> None:
+    foreground = Foreground(quiet=5.0, longest=10.0)
+    started = time.monotonic()
+    foreground.wait_turn_blocking()
+    assert time.monotonic() - started < 1.0
 
 
 @pytest.mark.parametrize(

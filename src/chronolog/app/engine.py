@@ -220,6 +220,10 @@ class Engine:
         await asyncio.to_thread(self.store.create_tables)
         _runtime = _Runtime(self.store, self.process, self.give_up, self.tuning, self.sweep)
         self._system = _own_pool(self.store.engine)
+        if self._system is not self.store.engine:
+            # DBOS's bookkeeping waits its turn too (`Foreground`), before a transaction
+            # starts, so it never holds a lock while it waits.
+            sa.event.listen(self._system, "begin", self._before_transaction)
         config: DBOSConfig = {
             "name": "chronolog",
             "system_database_url": self.store.engine.url.render_as_string(hide_password=False),
@@ -269,6 +273,9 @@ class Engine:
             self._system.dispose()
         # Blocking, once: DBOS took the loop's default executor down with it.
         self.store.leave(self.instance)
+
+    def _before_transaction(self, _connection: sa.Connection) -> None:
+        self.foreground.wait_turn_blocking()
 
     def wake(self) -> None:
         """New deliveries are in the inbox: enqueue them now rather than at the next poll."""

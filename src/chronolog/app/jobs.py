@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,7 +62,9 @@ class Foreground:
     it back, and a webhook's answer needs it a dozen times. So the webhook endpoint marks
     itself `receiving()`, and background work calls `wait_turn()` at its seams (before a
     delivery's handler, before every GitHub request, before moving the inbox to the
-    queue): while webhooks arrive, and for `quiet` seconds after the last answer, it
+    queue), and `wait_turn_blocking()` before each transaction the job engine starts on
+    its own connections (its queue polls, workflow and step records): while webhooks
+    arrive, and for `quiet` seconds after the last answer, it
     sleeps, releasing the GIL, for at most `longest` seconds at a time, so a steady stream
     of webhooks slows the work down but never stops it.
     """
@@ -77,9 +80,11 @@ class Foreground:
         self._clock = clock
         self._receiving = 0  # changed on the webhooks' event loop only
         self._last = -math.inf
+        self._receiver: int | None = None  # the thread of that event loop
 
     @contextmanager
     def receiving(self) -> Iterator[None]:
+        self._receiver = threading.get_ident()
         self._receiving += 1
         try:
             yield
@@ -87,15 +92,29 @@ class Foreground:
             self._receiving -= 1
             self._last = self._clock()
 
+    def _pause(self, now: float) -> float:
+        """How long background work should sleep at `now` (0: not at all)."""
+        due = now + self.quiet if self._receiving > 0 else self._last + self.quiet
+        return max(due - now, 0.0)
+
     async def wait_turn(self) -> None:
         """Return once no webhook has been received for `quiet` seconds, or after `longest`
         seconds. It sleeps until then, rather than polling: a waiter that wakes up takes
         the GIL too."""
         now = self._clock()
         deadline = now + self.longest
-        while now < deadline:
-            due = now + self.quiet if self._receiving > 0 else self._last + self.quiet
-            if due <= now:
-                return
-            await asyncio.sleep(min(due, deadline) - now)
+        while now < deadline and (pause := self._pause(now)) > 0:
+            await asyncio.sleep(min(pause, deadline - now))
+            now = self._clock()
+
+    def wait_turn_blocking(self) -> None:
+        """`wait_turn` for code running in a thread (the job engine's own database work).
+        On the thread that receives webhooks it returns at once: it must never wait for
+        itself."""
+        if threading.get_ident() == self._receiver:
+            return
+        now = self._clock()
+        deadline = now + self.longest
+        while now < deadline and (pause := self._pause(now)) > 0:
+            time.sleep(min(pause, deadline - now))
             now = self._clock()
