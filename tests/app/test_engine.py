@@ -6,6 +6,7 @@ Each test runs on SQLite and, when CHRONOLOG_TEST_DATABASE_URL is set, on Postgr
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from dbos import DBOS
@@ -158,3 +159,18 @@ def test_a_burst_of_deliveries_is_acknowledged_and_each_processed_once(
     assert answers == [202] * 20
     assert len(fake.calls(f"GET {FILES}")) == 5  # five distinct deliveries
     assert len(fake.runs_for(REPO)) == 1  # the same head: later ones reuse the run
+
+
+def test_the_engines_own_transactions_wait_while_a_webhook_is_received(
+    client: TestClient,
+) -> None:
+    # DBOS's bookkeeping runs in threads of the process that answers webhooks; while one
+    # is received (here on this thread), a transaction of DBOS's waits to start.
+    foreground = client.app.state.engine.foreground  # type: ignore[attr-defined]
+    listed = threading.Event()
+    reader = threading.Thread(target=lambda: (DBOS.list_workflows(limit=1), listed.set()))
+    with foreground.receiving():
+        reader.start()
+        assert not listed.wait(0.15)  # it waits up to `longest` (0.25 s) at a time
+    assert listed.wait(5)
+    reader.join()
