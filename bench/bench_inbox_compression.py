@@ -15,18 +15,16 @@ import argparse
 import datetime as dt
 import json
 import statistics
-import sys
 import time
 import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from chronolog.app.store import Store, StoredDelivery, create_engine
 
-from chronolog.app.store import Store, StoredDelivery, create_engine  # noqa: E402
-from tests.fake_github import load_webhook  # noqa: E402
-
+WEBHOOKS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "webhooks"
+PAYLOAD = WEBHOOKS / "pull_request.synchronize.json"
 SETTINGS = {
     "pglz": "ALTER TABLE chronolog_inbox ALTER COLUMN body SET COMPRESSION pglz",
     "lz4": "ALTER TABLE chronolog_inbox ALTER COLUMN body SET COMPRESSION lz4",
@@ -47,7 +45,7 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    body = json.dumps(load_webhook("pull_request.synchronize")).encode()
+    body = json.dumps(json.loads(PAYLOAD.read_text(encoding="utf-8"))).encode()
     server = args.server.replace("postgresql://", "postgresql+psycopg://", 1)
     admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     print(f"body: {len(body)} bytes; {args.runs} commits of each size")

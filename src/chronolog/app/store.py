@@ -138,9 +138,9 @@ class Store:
 
     def _compress_bodies_with_lz4(self) -> None:
         """Have PostgreSQL compress new bodies with lz4 rather than its default pglz: a
-        burst of 50 pull_request bodies (25 KB each) commits in 6 ms instead of 16 on this
-        machine (bench/README.md), on the webhooks' answer path. Servers older than 14
-        or built without lz4 keep pglz; nothing else differs."""
+        burst of 50 pull_request bodies (25 KB each) commits in 6 ms instead of 16 on
+        this machine (bench/bench_inbox_compression.py), on the webhooks' answer path.
+        Servers older than 14 or built without lz4 keep pglz; nothing else differs."""
         current = sa.text(
             "SELECT attcompression FROM pg_attribute"
             " WHERE attrelid = 'chronolog_inbox'::regclass AND attname = 'body'"
