@@ -16,6 +16,7 @@ from chronolog.app.store import (
     create_engine,
     database_url,
 )
+from tests.app.conftest import temporary_postgres_database
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -70,11 +71,17 @@ def test_only_enqueued_deliveries_stored_before_the_cutoff_are_forgotten(store: 
     assert store.known(["old", "old-unsent", "new"]) == {"old-unsent"}
 
 
-def test_postgresql_compresses_bodies_with_lz4_and_tables_can_be_created_again(
-    store: Store,
-) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite does not compress")
+def test_postgresql_compresses_bodies_with_lz4_and_tables_can_be_created_again() -> None:
+    with temporary_postgres_database() as url:
+        store = Store(create_engine(database_url_for_test(url)))
+        try:
+            check_lz4_bodies(store)
+        finally:
+            store.engine.dispose()
+
+
+def check_lz4_bodies(store: Store) -> None:
+    store.create_tables()
     store.add([delivery("a")])
     store.create_tables()  # every start does it: nothing is lost, nothing fails
     query = sa.text(
