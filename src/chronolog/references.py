@@ -224,6 +224,7 @@ _BACKTICKS = re.compile(r"`+")
 _LABEL_STOP = re.compile(r"[\[\]`<\\&*_]")
 # A link target without spaces, parentheses, angle brackets, quotes or escapes.
 _DESTINATION = re.compile(r"\(([^\x00-\x20\x7f()<>`\\\"']+)\)")
+_SPACE_AT_BREAK = re.compile(r"[ \t]\n|\n[ \t]")
 # What markdown-it's entity rule takes (known names or not: the tokenizer decides).
 _ENTITY = re.compile(r"&(?:#(?:[xX][0-9a-fA-F]{1,6}|[0-9]{1,7})|[A-Za-z][A-Za-z0-9]{1,31});")
 
@@ -240,6 +241,8 @@ def _simple_texts(markdown: str) -> list[tuple[str, _Where]] | None:
     (emphasis, HTML, escapes, entities, images, titles, reference links) is left to the
     tokenizer. tests/test_shortcuts.py checks it against the tokenizer.
     """
+    if _SPACE_AT_BREAK.search(markdown):
+        return None  # the tokenizer drops spaces around a line break (setext headings)
     texts: list[tuple[str, _Where]] = []
     run_start = scan = 0
     while (markup := INLINE_MARKUP.search(markdown, scan)) is not None:

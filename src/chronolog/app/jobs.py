@@ -58,15 +58,15 @@ class Foreground:
 
     The engine runs the checks in threads of the process that answers webhooks, and every
     thread of a process shares one GIL: a check computing holds it for up to
-    `sys.getswitchinterval()` (5 ms) each time the event loop that answers webhooks wants
-    it back, and a webhook's answer needs it a dozen times. So the webhook endpoint marks
-    itself `receiving()`, and background work calls `wait_turn()` at its seams (before a
-    delivery's handler, before every GitHub request, before moving the inbox to the
-    queue), and `wait_turn_blocking()` before each transaction the job engine starts on
-    its own connections (its queue polls, workflow and step records): while webhooks
-    arrive, and for `quiet` seconds after the last answer, it
-    sleeps, releasing the GIL, for at most `longest` seconds at a time, so a steady stream
-    of webhooks slows the work down but never stops it.
+    `sys.getswitchinterval()` (1 ms under `chronolog serve`, Python's default 5 ms) each
+    time the event loop that answers webhooks wants it back, and a webhook's answer needs
+    it a dozen times. So the webhook endpoint marks itself `receiving()`, and background
+    work calls `wait_turn()` at its seams (before a delivery's handler, before every
+    GitHub request, before moving the inbox to the queue), and `wait_turn_blocking()`
+    before each transaction the job engine starts on its own connections (its queue
+    polls, workflow and step records): while webhooks arrive, and for `quiet` seconds
+    after the last answer, it sleeps, releasing the GIL, for at most `longest` seconds at
+    a time, so a steady stream of webhooks slows the work down but never stops it.
     """
 
     def __init__(

@@ -185,8 +185,10 @@ def create_app(
         try:
             yield {"runtime": runtime}
         finally:
-            await runtime.close()
-            gc.unfreeze()  # what the engine held can be collected again
+            try:
+                await runtime.close()
+            finally:
+                gc.unfreeze()  # what the engine held can be collected again
 
     webhook = WebhookEndpoint(
         lambda: runtime.webhook_secret,

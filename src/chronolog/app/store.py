@@ -149,6 +149,10 @@ class Store:
         try:
             with self.engine.begin() as connection:
                 if connection.execute(current).scalar_one() != "l":
+                    # The change locks the table: behind another instance's long
+                    # transaction it would hold every instance's webhooks up, so it
+                    # gives up after a second (and the next start tries again).
+                    connection.execute(sa.text("SET LOCAL lock_timeout = '1s'"))
                     connection.execute(change)
         except sa.exc.DBAPIError as error:
             log.info("inbox bodies stay compressed with pglz: %s", error.orig)
