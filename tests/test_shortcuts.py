@@ -6,15 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chronolog.inline import _CONTAINER, _CONTAINER_START
+from chronolog.inline_texts import TextKind, simple_texts, token_texts
 from chronolog.references import (
     _ANY_URL,
     Reference,
     _add_url_reference,
     _issue_url_pattern,
     _references_in,
-    _simple_texts,
-    _token_texts,
-    _Where,
 )
 
 # Pieces of URLs, references and what sits around them; `\u212a` (Kelvin) and `\u017f`
@@ -53,10 +51,10 @@ URL_PIECES = [
 @settings(max_examples=1000, deadline=None)
 @given(
     st.lists(st.sampled_from(URL_PIECES), max_size=16).map("".join),
-    st.sampled_from([_Where.PROSE, _Where.LINK_TEXT]),
+    st.sampled_from([TextKind.PROSE, TextKind.LINK_TEXT]),
 )
 def test_one_pass_over_the_urls_finds_what_finditer_then_sub_found(
-    text: str, where: _Where
+    text: str, where: TextKind
 ) -> None:
     # What `_references_in` did before: the URL references, then the `#N` and `GH-N` of
     # the text with every URL blanked out by `re.sub`.
@@ -185,51 +183,43 @@ LOG_PIECES = [
 DEFINITIONS = {"X": {"href": "https://github.com/o/r/issues/9", "title": ""}}
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=6000, deadline=None)
 @given(
-    st.lists(st.sampled_from(LINK_PIECES), max_size=24).map("".join),
+    st.one_of(
+        # Any markup, mostly sending the text to the tokenizer ...
+        st.lists(st.sampled_from(LINK_PIECES), max_size=24).map("".join),
+        # ... and texts made of whole links and code spans, mostly read in one pass.
+        st.lists(st.sampled_from(LOG_PIECES), max_size=16).map("".join),
+    ),
     st.sampled_from([{}, DEFINITIONS]),
 )
 def test_code_spans_and_simple_links_are_read_as_the_tokenizer_reads_them(
     text: str, definitions: dict[str, dict[str, str]]
 ) -> None:
-    simple = _simple_texts(text)
+    simple = simple_texts(text)
     if simple is not None:
-        assert simple == _token_texts(text, definitions)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(
-    st.lists(st.sampled_from(LOG_PIECES), max_size=16).map("".join),
-    st.sampled_from([{}, DEFINITIONS]),
-)
-def test_texts_made_of_links_and_code_spans_are_read_as_the_tokenizer_reads_them(
-    text: str, definitions: dict[str, dict[str, str]]
-) -> None:
-    simple = _simple_texts(text)
-    if simple is not None:
-        assert simple == _token_texts(text, definitions)
+        assert simple == token_texts(text, definitions)
 
 
 def test_the_one_pass_reading_takes_the_links_and_code_spans_of_a_log_line() -> None:
     text = "Merged [the fix](https://github.com/o/r/pull/5) (`#6` is `` a ` b ``) for #7"
-    assert _simple_texts(text) == [
-        ("Merged ", _Where.PROSE),
-        ("https://github.com/o/r/pull/5", _Where.HREF),
-        ("the fix", _Where.LINK_TEXT),
-        (" (", _Where.PROSE),
-        (" is ", _Where.PROSE),
-        (") for #7", _Where.PROSE),
+    assert simple_texts(text) == [
+        ("Merged ", TextKind.PROSE),
+        ("https://github.com/o/r/pull/5", TextKind.HREF),
+        ("the fix", TextKind.LINK_TEXT),
+        (" (", TextKind.PROSE),
+        (" is ", TextKind.PROSE),
+        (") for #7", TextKind.PROSE),
     ]
-    assert _simple_texts("see [the `conf` package](https://x/y?a=1&b=2) & snake_case") == [
-        ("see ", _Where.PROSE),
-        ("https://x/y?a=1&b=2", _Where.HREF),
-        ("the ", _Where.LINK_TEXT),
-        (" package", _Where.LINK_TEXT),
-        (" & snake_case", _Where.PROSE),
+    assert simple_texts("see [the `conf` package](https://x/y?a=1&b=2) & snake_case") == [
+        ("see ", TextKind.PROSE),
+        ("https://x/y?a=1&b=2", TextKind.HREF),
+        ("the ", TextKind.LINK_TEXT),
+        (" package", TextKind.LINK_TEXT),
+        (" & snake_case", TextKind.PROSE),
     ]
-    assert _simple_texts("an ![image](https://x/y.png)") is None
-    assert _simple_texts("a `lone backtick and [a](b c)") is None
-    assert _simple_texts("_emphasis_ or &#35;5") is None
+    assert simple_texts("an ![image](https://x/y.png)") is None
+    assert simple_texts("a `lone backtick and [a](b c)") is None
+    assert simple_texts("_emphasis_ or &#35;5") is None
     # A setext heading's lines keep their spaces; the tokenizer drops those at a break.
-    assert _simple_texts("[v1](https://x/y) ships  \n#5 and `x`") is None
+    assert simple_texts("[v1](https://x/y) ships  \n#5 and `x`") is None
