@@ -92,29 +92,29 @@ class Foreground:
             self._receiving -= 1
             self._last = self._clock()
 
-    def _pause(self, now: float) -> float:
-        """How long background work should sleep at `now` (0: not at all)."""
-        due = now + self.quiet if self._receiving > 0 else self._last + self.quiet
-        return max(due - now, 0.0)
+    def _pauses(self) -> Iterator[float]:
+        """The sleeps of one wait: until no webhook has been received for `quiet` seconds,
+        `longest` seconds at most in all (each is recomputed after the previous one)."""
+        now = self._clock()
+        deadline = now + self.longest
+        while now < deadline:
+            due = now + self.quiet if self._receiving > 0 else self._last + self.quiet
+            if due <= now:
+                return
+            yield min(due, deadline) - now
+            now = self._clock()
 
     async def wait_turn(self) -> None:
         """Return once no webhook has been received for `quiet` seconds, or after `longest`
         seconds. It sleeps until then, rather than polling: a waiter that wakes up takes
         the GIL too."""
-        now = self._clock()
-        deadline = now + self.longest
-        while now < deadline and (pause := self._pause(now)) > 0:
-            await asyncio.sleep(min(pause, deadline - now))
-            now = self._clock()
+        for pause in self._pauses():
+            await asyncio.sleep(pause)
 
     def wait_turn_blocking(self) -> None:
         """`wait_turn` for code running in a thread (the job engine's own database work).
         On the thread that receives webhooks it returns at once: it must never wait for
         itself."""
-        if threading.get_ident() == self._receiver:
-            return
-        now = self._clock()
-        deadline = now + self.longest
-        while now < deadline and (pause := self._pause(now)) > 0:
-            time.sleep(min(pause, deadline - now))
-            now = self._clock()
+        if threading.get_ident() != self._receiver:
+            for pause in self._pauses():
+                time.sleep(pause)
